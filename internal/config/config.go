@@ -1,0 +1,264 @@
+// Package config builds Tongxin's typed configuration: defaults, then an
+// optional YAML file, then TONGXIN_* environment variables (each with a
+// TONGXIN_*_FILE variant that reads the value from a file, for secrets).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration. The yaml tags give both the file keys and
+// the environment names: database.max_open_conns is TONGXIN_DATABASE_MAX_OPEN_CONNS.
+type Config struct {
+	Listen        string `yaml:"listen"`
+	BaseURL       string `yaml:"base_url"`
+	DefaultLocale string `yaml:"default_locale"`
+	UploadDir     string `yaml:"upload_dir"`
+	// Dev turns on text logs and template details useful on a workstation.
+	Dev bool `yaml:"dev"`
+
+	Database Database `yaml:"database"`
+	HTTP     HTTP     `yaml:"http"`
+	Session  Session  `yaml:"session"`
+	Log      Log      `yaml:"log"`
+	Security Security `yaml:"security"`
+}
+
+// Database configures the connection and the pool.
+type Database struct {
+	// URL is "sqlite:PATH" or a postgres:// URL.
+	URL             string        `yaml:"url"`
+	MaxOpenConns    int           `yaml:"max_open_conns"`
+	MaxIdleConns    int           `yaml:"max_idle_conns"`
+	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
+	// MigrateOnStart applies pending migrations when serve starts.
+	MigrateOnStart bool `yaml:"migrate_on_start"`
+	// PrepareStmt caches prepared statements per connection (Postgres).
+	PrepareStmt bool `yaml:"prepare_stmt"`
+}
+
+// HTTP configures the server.
+type HTTP struct {
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// BodyLimit is the largest request body in bytes (uploads have their own limit).
+	BodyLimit int64 `yaml:"body_limit"`
+}
+
+// Session configures login sessions.
+type Session struct {
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	Lifetime    time.Duration `yaml:"lifetime"`
+}
+
+// Log configures slog.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // json or text
+}
+
+// Security configures logins.
+type Security struct {
+	// PasswordProfile is "mlps3" (等保 level 3, the default) or "basic".
+	PasswordProfile string        `yaml:"password_profile"`
+	PasswordMaxAge  time.Duration `yaml:"password_max_age"` // 0: passwords never expire
+	LockoutAttempts int           `yaml:"lockout_attempts"`
+	LockoutWindow   time.Duration `yaml:"lockout_window"`
+	LockoutDuration time.Duration `yaml:"lockout_duration"`
+	// LoginRatePerIP is the number of login attempts an IP may make per minute.
+	LoginRatePerIP int `yaml:"login_rate_per_ip"`
+}
+
+// Default returns the configuration before any file or environment is read.
+func Default() Config {
+	return Config{
+		Listen:        "127.0.0.1:8080",
+		BaseURL:       "http://127.0.0.1:8080",
+		DefaultLocale: "zh-CN",
+		UploadDir:     "data/uploads",
+		Database: Database{
+			URL:             "sqlite:data/tongxin.db",
+			MaxOpenConns:    10,
+			MaxIdleConns:    10,
+			ConnMaxLifetime: time.Hour,
+			MigrateOnStart:  true,
+			PrepareStmt:     true,
+		},
+		HTTP: HTTP{
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    60 * time.Second,
+			IdleTimeout:     120 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+			BodyLimit:       2 << 20,
+		},
+		Session: Session{IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour},
+		Log:     Log{Level: "info", Format: "json"},
+		Security: Security{
+			PasswordProfile: "mlps3",
+			LockoutAttempts: 5,
+			LockoutWindow:   15 * time.Minute,
+			LockoutDuration: 15 * time.Minute,
+			LoginRatePerIP:  30,
+		},
+	}
+}
+
+// Load reads the file (when path is not empty, or configs/tongxin.yaml when
+// it exists) and then the environment, over the defaults. It does not call
+// Validate.
+func Load(path string, env func(string) (string, bool)) (Config, error) {
+	cfg := Default()
+	explicit := path != ""
+	if !explicit {
+		path = "configs/tongxin.yaml"
+	}
+	if err := loadFile(&cfg, path, explicit); err != nil {
+		return cfg, err
+	}
+	if err := loadEnv(&cfg, env); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// KeyError names the key that is wrong, for the one line printed at start-up.
+type KeyError struct {
+	Key string // yaml path, e.g. database.url
+	Msg string
+}
+
+func (e *KeyError) Error() string {
+	return fmt.Sprintf("config %s (%s): %s", e.Key, EnvName(e.Key), e.Msg)
+}
+
+// EnvName turns a key path into its environment variable name.
+func EnvName(key string) string {
+	return "TONGXIN_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Validate checks every key and returns the first problem as a *KeyError.
+func (c Config) Validate() error {
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
+		return &KeyError{"listen", fmt.Sprintf("%q is not host:port", c.Listen)}
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return &KeyError{"listen", fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &KeyError{"base_url", fmt.Sprintf("%q is not an http(s) URL", c.BaseURL)}
+	}
+	if c.DefaultLocale != "zh-CN" && c.DefaultLocale != "en" {
+		return &KeyError{"default_locale", fmt.Sprintf("%q is not zh-CN or en", c.DefaultLocale)}
+	}
+	kind, target, err := ParseDatabaseURL(c.Database.URL)
+	if err != nil {
+		return &KeyError{"database.url", err.Error()}
+	}
+	if kind == SQLite {
+		if err := checkWritableDir(filepath.Dir(target)); err != nil {
+			return &KeyError{"database.url", err.Error()}
+		}
+	}
+	if c.Database.MaxOpenConns < 1 {
+		return &KeyError{"database.max_open_conns", "must be at least 1"}
+	}
+	if c.Database.MaxIdleConns < 0 || c.Database.MaxIdleConns > c.Database.MaxOpenConns {
+		return &KeyError{"database.max_idle_conns", "must be between 0 and max_open_conns"}
+	}
+	if c.HTTP.BodyLimit < 1024 {
+		return &KeyError{"http.body_limit", "must be at least 1024 bytes"}
+	}
+	for key, d := range map[string]time.Duration{
+		"http.read_timeout": c.HTTP.ReadTimeout, "http.write_timeout": c.HTTP.WriteTimeout,
+		"http.shutdown_timeout": c.HTTP.ShutdownTimeout, "session.idle_timeout": c.Session.IdleTimeout,
+		"session.lifetime": c.Session.Lifetime, "security.lockout_window": c.Security.LockoutWindow,
+		"security.lockout_duration": c.Security.LockoutDuration,
+	} {
+		if d <= 0 {
+			return &KeyError{key, "must be a positive duration such as 30s or 15m"}
+		}
+	}
+	if c.Session.IdleTimeout > c.Session.Lifetime {
+		return &KeyError{"session.idle_timeout", "must not exceed session.lifetime"}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return &KeyError{"log.level", fmt.Sprintf("%q is not debug, info, warn or error", c.Log.Level)}
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		return &KeyError{"log.format", fmt.Sprintf("%q is not json or text", c.Log.Format)}
+	}
+	if c.Security.PasswordProfile != "mlps3" && c.Security.PasswordProfile != "basic" {
+		return &KeyError{"security.password_profile", fmt.Sprintf("%q is not mlps3 or basic", c.Security.PasswordProfile)}
+	}
+	if c.Security.LockoutAttempts < 1 {
+		return &KeyError{"security.lockout_attempts", "must be at least 1"}
+	}
+	if c.Security.LoginRatePerIP < 1 {
+		return &KeyError{"security.login_rate_per_ip", "must be at least 1"}
+	}
+	if c.UploadDir == "" {
+		return &KeyError{"upload_dir", "must not be empty"}
+	}
+	return nil
+}
+
+// Database kinds.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// ParseDatabaseURL returns the kind and, for SQLite, the file path; for
+// Postgres, the URL itself.
+func ParseDatabaseURL(raw string) (kind, target string, err error) {
+	switch {
+	case strings.HasPrefix(raw, "sqlite:"):
+		p := strings.TrimPrefix(raw, "sqlite:")
+		p = strings.TrimPrefix(p, "//")
+		if p == "" {
+			return "", "", errors.New(`"sqlite:" needs a file path, e.g. sqlite:data/tongxin.db`)
+		}
+		return SQLite, p, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return "", "", fmt.Errorf("%q is not a valid postgres URL", redact(raw))
+		}
+		return Postgres, raw, nil
+	default:
+		scheme, _, _ := strings.Cut(raw, ":")
+		return "", "", fmt.Errorf("unknown scheme %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", scheme)
+	}
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+func checkWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("cannot create directory %s: %v", dir, errors.Unwrap(err))
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("directory %s is not writable", dir)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

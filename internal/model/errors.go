@@ -1,0 +1,110 @@
+// Package model holds Tongxin's domain types, their rules and the typed
+// errors that every layer above uses. It imports nothing of ours and no
+// framework: no echo, no gorm, no casbin.
+package model
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Sentinel errors. Wrap them (fmt.Errorf("...: %w", ErrNotFound)) or use the
+// typed errors below, which unwrap to them; the HTTP layer maps them once.
+var (
+	// ErrNotFound: the object does not exist or lies outside the caller's scope.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a stale version or a broken invariant (409).
+	ErrConflict = errors.New("conflict")
+	// ErrForbidden: the caller may see the object but not do this to it (403).
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnauthenticated: no valid session or token (401, or a redirect to the login page).
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrInvalid: the input is malformed (400). ValidationError unwraps to it.
+	ErrInvalid = errors.New("invalid input")
+	// ErrRule: the input is well formed but a domain rule refuses it (422).
+	ErrRule = errors.New("domain rule")
+	// ErrTooMany: the caller tried too often (429).
+	ErrTooMany = errors.New("too many requests")
+)
+
+// ValidationError carries one message per field. Messages are catalog keys
+// or already-localised text; the web layer translates keys it knows.
+type ValidationError struct {
+	Fields map[string]string
+	// Message is a summary; empty means "see the fields".
+	Message string
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Fields) == 0 {
+		return "validation failed: " + e.Message
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e.Fields[k])
+	}
+	return "validation failed: " + strings.Join(parts, "; ")
+}
+
+// Unwrap lets errors.Is(err, ErrInvalid) match.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Add records a message for a field and returns the error for chaining.
+func (e *ValidationError) Add(field, msg string) *ValidationError {
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	if _, ok := e.Fields[field]; !ok {
+		e.Fields[field] = msg
+	}
+	return e
+}
+
+// Err returns nil when no field failed, so a validator can end with `return v.Err()`.
+func (e *ValidationError) Err() error {
+	if e == nil || (len(e.Fields) == 0 && e.Message == "") {
+		return nil
+	}
+	return e
+}
+
+// RuleError is a refusal by a domain rule (HTTP 422): an action not allowed in
+// the current state, for instance. Code is a stable English code.
+type RuleError struct {
+	Code    string
+	Message string
+}
+
+func (e *RuleError) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap lets errors.Is(err, ErrRule) match.
+func (e *RuleError) Unwrap() error { return ErrRule }
+
+// ConflictError says what conflicted (HTTP 409).
+type ConflictError struct {
+	Message string
+}
+
+func (e *ConflictError) Error() string { return "conflict: " + e.Message }
+
+// Unwrap lets errors.Is(err, ErrConflict) match.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// NotFound returns an error for a missing object of the given kind that
+// unwraps to ErrNotFound.
+func NotFound(kind string, id any) error {
+	return fmt.Errorf("%s %v: %w", kind, id, ErrNotFound)
+}
+
+// Rule returns a RuleError.
+func Rule(code, msg string) error { return &RuleError{Code: code, Message: msg} }
+
+// Conflict returns a ConflictError.
+func Conflict(msg string) error { return &ConflictError{Message: msg} }
