@@ -37,7 +37,7 @@ type Database struct {
 	// URL is "sqlite:PATH" or a postgres:// URL.
 	URL             string        `yaml:"url"`
 	MaxOpenConns    int           `yaml:"max_open_conns"`
-	MaxIdleConns    int           `yaml:"max_idle_conns"`
+	MaxIdleConns    int           `yaml:"max_idle_conns"` // 0: as many as max_open_conns
 	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
 	// MigrateOnStart applies pending migrations when serve starts.
 	MigrateOnStart bool `yaml:"migrate_on_start"`
@@ -89,7 +89,6 @@ func Default() Config {
 		Database: Database{
 			URL:             "sqlite:data/tongxin.db",
 			MaxOpenConns:    10,
-			MaxIdleConns:    10,
 			ConnMaxLifetime: time.Hour,
 			MigrateOnStart:  true,
 			PrepareStmt:     true,
@@ -172,7 +171,7 @@ func (c Config) Validate() error {
 		return &KeyError{"database.max_open_conns", "must be at least 1"}
 	}
 	if c.Database.MaxIdleConns < 0 || c.Database.MaxIdleConns > c.Database.MaxOpenConns {
-		return &KeyError{"database.max_idle_conns", "must be between 0 and max_open_conns"}
+		return &KeyError{"database.max_idle_conns", "must be between 0 (as many as max_open_conns) and max_open_conns"}
 	}
 	if c.HTTP.BodyLimit < 1024 {
 		return &KeyError{"http.body_limit", "must be at least 1024 bytes"}

@@ -1,0 +1,162 @@
+// Package app is the composition root: it reads the configuration, opens
+// the database, applies migrations, builds the services and the HTTP server,
+// and runs the subcommands. Nothing else wires dependencies.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"tongxin/internal/config"
+	"tongxin/internal/service"
+	"tongxin/internal/store"
+	"tongxin/internal/web"
+	webfiles "tongxin/web"
+)
+
+// Version and Commit are set at link time (-ldflags "-X tongxin/internal/app.Version=…").
+var (
+	Version = "dev"
+	Commit  = "unknown"
+)
+
+// App is a built instance: configuration, database, services and server.
+type App struct {
+	Config config.Config
+	Log    *slog.Logger
+	DB     *store.DB
+	Auth   *service.Auth
+	Web    *web.Server
+}
+
+// NewLogger builds the slog logger the configuration asks for.
+func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "text" || cfg.Dev {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// OpenDB opens the configured database.
+func OpenDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
+	kind, target, err := config.ParseDatabaseURL(cfg.Database.URL)
+	if err != nil {
+		return nil, &config.KeyError{Key: "database.url", Msg: err.Error()}
+	}
+	idle := cfg.Database.MaxIdleConns
+	if idle == 0 {
+		idle = cfg.Database.MaxOpenConns
+	}
+	return store.Open(ctx, store.Options{
+		Dialect:         kind, // config.SQLite and config.Postgres equal store's names
+		DSN:             target,
+		MaxOpenConns:    cfg.Database.MaxOpenConns,
+		MaxIdleConns:    idle,
+		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
+		PrepareStmt:     cfg.Database.PrepareStmt,
+		Logger:          log,
+	})
+}
+
+// Migrate applies pending migrations and logs what it applied.
+func Migrate(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	m, err := db.Migrator()
+	if err != nil {
+		return err
+	}
+	applied, err := m.Up(ctx)
+	if len(applied) > 0 {
+		log.Info("migrations applied", "versions", applied, "dialect", db.Dialect())
+	}
+	return err
+}
+
+// Build wires an App around an open database.
+func Build(cfg config.Config, log *slog.Logger, db *store.DB) (*App, error) {
+	auth, err := service.NewAuth(db, service.AuthOptions{
+		PasswordProfile: cfg.Security.PasswordProfile,
+		PasswordMaxAge:  cfg.Security.PasswordMaxAge,
+		LockoutAttempts: cfg.Security.LockoutAttempts,
+		LockoutWindow:   cfg.Security.LockoutWindow,
+		LockoutDuration: cfg.Security.LockoutDuration,
+	})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := web.New(web.Deps{
+		Options: web.Options{
+			BaseURL:        cfg.BaseURL,
+			DefaultLocale:  cfg.DefaultLocale,
+			BodyLimit:      cfg.HTTP.BodyLimit,
+			SessionIdle:    cfg.Session.IdleTimeout,
+			SessionMaxAge:  cfg.Session.Lifetime,
+			LoginRatePerIP: cfg.Security.LoginRatePerIP,
+			Version:        Version,
+			Commit:         Commit,
+		},
+		Log:       log,
+		DB:        db,
+		Auth:      auth,
+		Templates: webfiles.Templates,
+		Static:    webfiles.Static,
+		Locales:   webfiles.Locales,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Web: srv}, nil
+}
+
+// Serve answers HTTP on ln until ctx is cancelled, then stops accepting and
+// waits (up to the shutdown timeout) for requests in flight to finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           a.Web.Handler(),
+		ReadTimeout:       a.Config.HTTP.ReadTimeout,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      a.Config.HTTP.WriteTimeout,
+		IdleTimeout:       a.Config.HTTP.IdleTimeout,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	a.Log.Info("serving", "addr", ln.Addr().String(), "base_url", a.Config.BaseURL, "dialect", a.DB.Dialect(), "version", Version)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: finishing requests in flight", "timeout", a.Config.HTTP.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.Log.Info("stopped")
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// stderrLogger is used before the configuration is known.
+func stderrLogger(w io.Writer) *slog.Logger {
+	if w == nil {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}

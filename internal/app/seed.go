@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"tongxin/internal/model"
+	"tongxin/internal/service"
+	"tongxin/internal/store"
+)
+
+// DefaultDemoPassword is the demo accounts' password when
+// TONGXIN_DEMO_PASSWORD is not set. It is for demonstration databases only.
+const DefaultDemoPassword = "Tongxin@2026"
+
+// demoAccount is one demo user and the role it is meant to hold.
+type demoAccount struct {
+	username, displayName, role, domain string
+}
+
+var demoAccounts = []demoAccount{
+	{"admin", "系统管理员", "sysadmin", "sys"},
+	{"secadmin", "安全管理员", "secadmin", "sys"},
+	{"auditor", "审计管理员", "auditor", "sys"},
+	{"reviewer", "徐汇区审核员", "district_reviewer", "district:310104"},
+}
+
+func runSeed(ctx context.Context, cl *cli, args []string) error {
+	fs := cl.flags("seed", "tongxin seed --demo [--config FILE]")
+	demo := fs.Bool("demo", false, "create the demo accounts (admin, secadmin, auditor, reviewer); a second run changes nothing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*demo {
+		fs.Usage()
+		return &exitError{code: 2, msg: "say --demo"}
+	}
+	cfg, err := cl.config()
+	if err != nil {
+		return err
+	}
+	log := NewLogger(cfg, cl.stderr)
+	db, err := OpenDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := Migrate(ctx, db, log); err != nil {
+		return err
+	}
+	pw, ok := cl.env("TONGXIN_DEMO_PASSWORD")
+	if !ok || pw == "" {
+		pw = DefaultDemoPassword
+	}
+	auth, err := service.NewAuth(db, service.AuthOptions{PasswordProfile: cfg.Security.PasswordProfile})
+	if err != nil {
+		return err
+	}
+	created, err := SeedDemo(ctx, db, auth, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cl.stdout, "demo accounts: %d created, %d already there\n", created, len(demoAccounts)-created)
+	return nil
+}
+
+// SeedDemo creates the demo accounts that do not exist yet and returns how
+// many it created. It never changes an existing account.
+func SeedDemo(ctx context.Context, db *store.DB, auth *service.Auth, password string) (int, error) {
+	created := 0
+	for _, d := range demoAccounts {
+		_, err := db.UserByUsername(ctx, d.username)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, model.ErrNotFound) {
+			return created, err
+		}
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return created, err
+		}
+		u := &model.User{Username: d.username, DisplayName: d.displayName, Status: model.UserActive, PasswordHash: hash}
+		now := db.Now()
+		u.PasswordChangedAt = &now
+		if err := db.WithTx(ctx, func(ctx context.Context) error {
+			if err := db.CreateUser(ctx, u); err != nil {
+				return err
+			}
+			if err := db.CreateRoleAssignment(ctx, &model.RoleAssignment{UserID: u.ID, Role: d.role, Domain: d.domain, ValidFrom: now, Source: model.SourceSeed}); err != nil {
+				return err
+			}
+			return db.AppendAudit(ctx, &model.AuditEntry{Username: "system", Action: "user.create", ObjectKind: "user",
+				ObjectID: fmt.Sprint(u.ID), Changes: fmt.Sprintf(`{"username":[null,%q],"role":[null,%q],"domain":[null,%q]}`, d.username, d.role, d.domain)})
+		}); err != nil {
+			return created, fmt.Errorf("demo account %s: %w", d.username, err)
+		}
+		created++
+	}
+	return created, nil
+}

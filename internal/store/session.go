@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// session is a row of the sessions table: the data of alexedwards/scs and,
+// beside it, the owner, so that 在线用户 can list sessions and force a logout.
+type session struct {
+	ID        int64
+	Token     string
+	Data      []byte
+	Expiry    time.Time
+	UserID    *int64
+	IP        string
+	UserAgent string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SessionStore implements scs.CtxStore over the sessions table on both
+// dialects. Owner reads the user id (and client) from the session being
+// committed; it is set by the web layer, which knows the session's keys.
+type SessionStore struct {
+	db    *DB
+	Owner func(ctx context.Context) (userID int64, ip, userAgent string)
+}
+
+// Sessions returns the store for scs.
+func (db *DB) Sessions() *SessionStore { return &SessionStore{db: db} }
+
+// FindCtx returns the data of an unexpired session.
+func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	var row session
+	err := s.db.conn(ctx).Select("data", "expiry").Where("token = ? AND expiry > ?", token, s.db.Now()).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return row.Data, true, nil
+}
+
+// CommitCtx inserts or replaces the session.
+func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	now := s.db.Now()
+	row := session{Token: token, Data: b, Expiry: expiry.UTC(), CreatedAt: now, UpdatedAt: now}
+	cols := []string{"data", "expiry", "updated_at"}
+	if s.Owner != nil {
+		if uid, ip, ua := s.Owner(ctx); uid != 0 {
+			row.UserID, row.IP, row.UserAgent = &uid, ip, ua
+			cols = append(cols, "user_id", "ip", "user_agent")
+		}
+	}
+	return s.db.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "token"}},
+		DoUpdates: clause.AssignmentColumns(cols),
+	}).Create(&row).Error
+}
+
+// DeleteCtx removes a session (logout, token renewal).
+func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	return s.db.conn(ctx).Where("token = ?", token).Delete(&session{}).Error
+}
+
+// Find, Commit and Delete satisfy scs.Store; scs calls the Ctx variants.
+func (s *SessionStore) Find(token string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+// Commit satisfies scs.Store.
+func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// Delete satisfies scs.Store.
+func (s *SessionStore) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}
+
+// DeleteUserSessions ends every session of a user (force logout, disable,
+// password reset).
+func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) (int64, error) {
+	res := db.conn(ctx).Where("user_id = ?", userID).Delete(&session{})
+	return res.RowsAffected, res.Error
+}
+
+// DeleteExpiredSessions removes expired rows (a periodic job).
+func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res := db.conn(ctx).Where("expiry <= ?", db.Now()).Delete(&session{})
+	return res.RowsAffected, res.Error
+}

@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"tongxin/internal/authz"
+)
+
+// menuEntry is one item of the left menu; it shows when its page exists
+// (its route is registered) and the user may open it.
+type menuEntry struct {
+	group, label, url string
+}
+
+// menuEntries is the whole menu of UI.md in its order; entries whose page
+// does not exist yet are left out by menu().
+var menuEntries = []menuEntry{
+	{"menu.group.workbench", "menu.home", "/"},
+	{"menu.group.lists", "menu.needs", "/needs"},
+	{"menu.group.lists", "menu.resources", "/resources"},
+	{"menu.group.lists", "menu.claims", "/claims"},
+	{"menu.group.projects", "menu.projects", "/projects"},
+	{"menu.group.projects", "menu.review_queue", "/reviews"},
+	{"menu.group.projects", "menu.cases", "/cases"},
+	{"menu.group.governance", "menu.alliances", "/alliances"},
+	{"menu.group.governance", "menu.units", "/units"},
+	{"menu.group.governance", "menu.committees", "/committees"},
+	{"menu.group.governance", "menu.rotation", "/rotation-terms"},
+	{"menu.group.governance", "menu.meetings", "/meetings"},
+	{"menu.group.reference", "menu.streets", "/streets"},
+	{"menu.group.reference", "menu.grids", "/grids"},
+	{"menu.group.reference", "menu.sites", "/service-sites"},
+	{"menu.group.reference", "menu.dictionary", "/dictionary"},
+	{"menu.group.reports", "menu.reports", "/reports"},
+	{"menu.group.reports", "menu.counters", "/reports/counters"},
+	{"menu.group.system", "menu.users", "/admin/users"},
+	{"menu.group.system", "menu.role_assignments", "/admin/role-assignments"},
+	{"menu.group.system", "menu.login_events", "/admin/login-events"},
+	{"menu.group.system", "menu.online_users", "/admin/sessions"},
+	{"menu.group.system", "menu.audit_log", "/admin/audit-log"},
+	{"menu.group.system", "menu.imports", "/imports"},
+}
+
+// menu builds the left menu for the current user.
+func (s *Server) menu(c echo.Context) []MenuGroup {
+	loc := Locale(c)
+	current := c.Request().URL.Path
+	var groups []MenuGroup
+	for _, e := range menuEntries {
+		p, ok := s.perms[http.MethodGet+" "+e.url]
+		if !ok || !s.mayOpen(c, p) {
+			continue
+		}
+		active := current == e.url || (e.url != "/" && strings.HasPrefix(current, e.url+"/"))
+		item := MenuItem{Label: s.cat.T(loc, e.label), URL: e.url, Active: active}
+		label := s.cat.T(loc, e.group)
+		if n := len(groups); n > 0 && groups[n-1].Label == label {
+			groups[n-1].Items = append(groups[n-1].Items, item)
+			continue
+		}
+		groups = append(groups, MenuGroup{Label: label, Items: []MenuItem{item}})
+	}
+	return groups
+}
+
+// mayOpen reports whether the current user passes a route's permission.
+func (s *Server) mayOpen(c echo.Context, p authz.Perm) bool {
+	switch p.Level {
+	case authz.LevelPublic:
+		return true
+	case authz.LevelUser:
+		return CurrentUser(c) != nil
+	}
+	// Action-level routes arrive with the access model (casbin); until then
+	// nothing of that kind is offered in the menu.
+	return false
+}

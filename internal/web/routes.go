@@ -1,0 +1,97 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"tongxin/internal/authz"
+	"tongxin/internal/model"
+)
+
+// routes lists every route with its middleware and its permission. A test
+// walks echo's route table and fails on a route that is not declared here.
+func (s *Server) routes() {
+	e := s.echo
+	e.Use(
+		s.observe, // request id, log line, metrics, error handling
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true}),
+		s.securityHeaders,
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit)}),
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		s.locale,
+		s.sessionMiddleware(),
+		s.csrfMiddleware(),
+		s.loadUser,
+	)
+	r := &router{s: s}
+
+	// Operations and static files.
+	r.add(http.MethodGet, "/healthz", s.healthz, authz.Public())
+	r.add(http.MethodGet, "/readyz", s.readyz, authz.Public())
+	r.add(http.MethodGet, "/metrics", s.serveMetrics, authz.Public())
+	r.add(http.MethodGet, "/static/*", s.assets.Serve, authz.Public())
+
+	// Session.
+	r.add(http.MethodGet, "/login", s.loginForm, authz.Public())
+	r.add(http.MethodPost, "/login", s.login, authz.Public(), s.loginRateLimit())
+	r.add(http.MethodPost, "/logout", s.logout, authz.User())
+	r.add(http.MethodGet, "/locale/:lang", s.setLocale, authz.Public())
+	r.add(http.MethodGet, "/profile/password", s.passwordForm, authz.User())
+	r.add(http.MethodPost, "/profile/password", s.changePassword, authz.User())
+
+	// Pages.
+	r.add(http.MethodGet, "/", s.home, authz.User())
+
+	// JSON API.
+	r.add(http.MethodGet, "/api/v1/me", s.apiMe, authz.User())
+}
+
+// router registers routes together with their permission.
+type router struct{ s *Server }
+
+func (r *router) add(method, path string, h echo.HandlerFunc, p authz.Perm, mw ...echo.MiddlewareFunc) {
+	r.s.perms[method+" "+path] = p
+	mw = append([]echo.MiddlewareFunc{r.s.guard(p)}, mw...)
+	r.s.echo.Add(method, path, h, mw...)
+}
+
+// guard enforces a route's declared permission before its handler runs.
+func (s *Server) guard(p authz.Perm) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if p.Level == authz.LevelPublic {
+			return next
+		}
+		return func(c echo.Context) error {
+			u := CurrentUser(c)
+			if u == nil {
+				return model.ErrUnauthenticated
+			}
+			// A user who must change their password may do only that (or leave).
+			if u.MustChangePassword && c.Path() != "/profile/password" && c.Path() != "/logout" {
+				if IsAPI(c) {
+					return model.Rule("password_change_required", "password.change_required")
+				}
+				return c.Redirect(http.StatusSeeOther, "/profile/password")
+			}
+			return next(c)
+		}
+	}
+}
+
+// loginRateLimit answers 429 to an IP that tries to log in too often.
+func (s *Server) loginRateLimit() echo.MiddlewareFunc {
+	perMinute := s.opts.LoginRatePerIP
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(perMinute) / 60), Burst: perMinute, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		ErrorHandler:        func(c echo.Context, err error) error { return model.ErrTooMany },
+		DenyHandler:         func(c echo.Context, id string, err error) error { return model.ErrTooMany },
+	})
+}
