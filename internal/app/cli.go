@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"tongxin/internal/config"
 )
@@ -34,6 +36,7 @@ func commands() []command {
 		{"serve", "tongxin serve [--config FILE]", "start the web server (migrates first unless database.migrate_on_start is false)", runServe},
 		{"migrate", "tongxin migrate up|status [--config FILE]", "apply pending migrations, or list them", runMigrate},
 		{"seed", "tongxin seed --demo [--config FILE]", "create the demo accounts (idempotent)", runSeed},
+		{"health", "tongxin health [--config FILE]", "ask the local server's /healthz (the container health check)", runHealth},
 		{"version", "tongxin version", "print the version", runVersion},
 	}
 }
@@ -195,5 +198,39 @@ func runVersion(_ context.Context, cl *cli, args []string) error {
 		return err
 	}
 	fmt.Fprintf(cl.stdout, "tongxin %s (%s)\n", Version, Commit)
+	return nil
+}
+
+func runHealth(ctx context.Context, cl *cli, args []string) error {
+	fs := cl.flags("health", "tongxin health [--config FILE]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(cl.configPath, cl.env)
+	if err != nil {
+		return &exitError{code: 2, msg: err.Error()}
+	}
+	host, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return &exitError{code: 2, msg: err.Error()}
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return &exitError{code: 1, msg: oneLine(err)}
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return &exitError{code: 1, msg: fmt.Sprintf("/healthz answered %d", res.StatusCode)}
+	}
+	fmt.Fprintln(cl.stdout, "ok")
 	return nil
 }

@@ -24,11 +24,26 @@ type session struct {
 }
 
 // SessionStore implements scs.CtxStore over the sessions table on both
-// dialects. Owner reads the user id (and client) from the session being
-// committed; it is set by the web layer, which knows the session's keys.
+// dialects.
 type SessionStore struct {
-	db    *DB
-	Owner func(ctx context.Context) (userID int64, ip, userAgent string)
+	db *DB
+}
+
+// SessionOwner is filled by the login handler so that the commit of the
+// session records whose it is (for 在线用户 and force logout). It travels in
+// the request context; a commit without one keeps the row's owner.
+type SessionOwner struct {
+	UserID    int64
+	IP        string
+	UserAgent string
+}
+
+type ownerKey struct{}
+
+// WithSessionOwner returns a context carrying an empty owner to fill later.
+func WithSessionOwner(ctx context.Context) (context.Context, *SessionOwner) {
+	o := &SessionOwner{}
+	return context.WithValue(ctx, ownerKey{}, o), o
 }
 
 // Sessions returns the store for scs.
@@ -52,11 +67,10 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	now := s.db.Now()
 	row := session{Token: token, Data: b, Expiry: expiry.UTC(), CreatedAt: now, UpdatedAt: now}
 	cols := []string{"data", "expiry", "updated_at"}
-	if s.Owner != nil {
-		if uid, ip, ua := s.Owner(ctx); uid != 0 {
-			row.UserID, row.IP, row.UserAgent = &uid, ip, ua
-			cols = append(cols, "user_id", "ip", "user_agent")
-		}
+	if o, ok := ctx.Value(ownerKey{}).(*SessionOwner); ok && o.UserID != 0 {
+		uid := o.UserID
+		row.UserID, row.IP, row.UserAgent = &uid, o.IP, o.UserAgent
+		cols = append(cols, "user_id", "ip", "user_agent")
 	}
 	return s.db.conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "token"}},

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,8 +32,8 @@ const (
 	artifactTimeout = 10 * time.Second
 	// closeTimeout bounds the graceful close of the browser in t.Cleanup.
 	closeTimeout = 5 * time.Second
-	// acceptLanguage is what the browser sends and what navigator.languages
-	// reports.
+	// acceptLanguage is the browser's Accept-Language header and
+	// navigator.languages (the --accept-lang flag).
 	acceptLanguage = "zh-CN,zh"
 )
 
@@ -54,7 +53,8 @@ type Browser struct {
 	reported  map[network.RequestID]bool   // requests already in errs
 	errs      []string
 
-	saved bool // artifacts were written for this failure
+	started bool // the browser is up; before that there is nothing to save
+	saved   bool // artifacts were written for this failure
 }
 
 // NewBrowser starts a fresh headless Chromium (own user-data-dir under
@@ -115,7 +115,7 @@ func NewBrowser(t testing.TB) *Browser {
 	b.ctx = ctx
 
 	t.Cleanup(func() {
-		if t.Failed() && !b.saved {
+		if t.Failed() && b.started && !b.saved {
 			if paths, err := b.saveArtifacts(); err != nil {
 				t.Logf("browser: saving failure artifacts: %v", err)
 			} else {
@@ -142,19 +142,12 @@ func NewBrowser(t testing.TB) *Browser {
 		cancelAlloc() // kills the process, which ends the goroutine
 		t.Fatalf("browser: %s did not start within %v", exe, browserTimeout)
 	}
+	b.started = true
 	if c := chromedp.FromContext(ctx); c != nil && c.Target != nil {
 		b.mu.Lock()
 		b.mainFrame = cdp.FrameID(c.Target.TargetID) // Chromium: main frame id == target id
 		b.mu.Unlock()
 	}
-	// --accept-lang sets the header, but be explicit: the app's i18n
-	// depends on it.
-	b.do("set Accept-Language", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-			Headers: network.Headers{"Accept-Language": acceptLanguage},
-		})
-		return err
-	}))
 	return b
 }
 
@@ -233,12 +226,17 @@ func (b *Browser) Screenshot(path string) {
 	}
 }
 
-// NetworkErrors returns, in order, every response with status >= 400 and
-// every failed request ("404 URL", "failed net::ERR_… URL") for the origin
-// of the top-level page, and every console error, uncaught exception and
-// CSP violation the page reported ("console error: …", "exception: …",
-// "csp: …"). Requests that were canceled (net::ERR_ABORTED, e.g. by a
-// navigation) and the browser's own request for /favicon.ico are not errors.
+// NetworkErrors returns what went wrong in the page so far, in order:
+//   - "404 URL": a response with status >= 400 for the origin of the
+//     top-level page (documents, assets, fetch/XHR alike);
+//   - "failed net::ERR_… URL": a request to that origin that failed;
+//   - "console error: …" / "console assert: …": console.error / console.assert;
+//   - "exception: …": an uncaught exception or unhandled rejection;
+//   - "csp: …": a Content-Security-Policy violation;
+//   - "console error (source): …": another error the browser logged.
+//
+// Canceled requests (net::ERR_ABORTED, e.g. cut off by a navigation) and
+// the browser's own request for /favicon.ico are not errors.
 func (b *Browser) NetworkErrors() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -288,16 +286,18 @@ func (b *Browser) SendKeys(selector, text string) {
 // Submit submits the form of the first element matching the CSS selector
 // (the form itself, or a field or button in it) with form.requestSubmit, as
 // a user would: validation and submit handlers (htmx) run, and a submit
-// button named by the selector is the submitter. chromedp.Submit calls
-// form.submit(), which skips both.
+// button named by the selector is the submitter. (chromedp.Submit calls
+// form.submit(), which skips both.) Submit does not wait for the response:
+// follow it with WaitVisible on something only the next page has.
 func (b *Browser) Submit(selector string) {
 	b.t.Helper()
+	sel, _ := json.Marshal(selector) // a JS string literal
 	b.do(fmt.Sprintf("Submit(%q)", selector), chromedp.Steps(
 		chromedp.WaitReady(chromedp.CSS(selector)),
 		chromedp.Evaluate[chromedp.Void](`(() => {
-	const el = document.querySelector(`+strconv.Quote(selector)+`);
+	const el = document.querySelector(`+string(sel)+`);
 	const form = el instanceof HTMLFormElement ? el : (el.form || el.closest("form"));
-	if (!form) throw new Error("no form for " + `+strconv.Quote(selector)+`);
+	if (!form) throw new Error("no form for " + `+string(sel)+`);
 	const submitter = el !== form && el.type === "submit" ? el : undefined;
 	form.requestSubmit(submitter);
 })()`),
@@ -564,4 +564,15 @@ func writeFile(path string, data []byte) error {
 		}
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// ArtifactPath returns test-artifacts/<TestName>/<name> at the module root,
+// for screenshots a person looks at after the run.
+func ArtifactPath(t testing.TB, name string) string {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatalf("artifact path: %v", err)
+	}
+	return filepath.Join(root, "test-artifacts", artifactName(t.Name()), name)
 }

@@ -96,6 +96,13 @@ func migrate(t testing.TB, db *store.DB) {
 	}
 }
 
+// NewPostgresURL returns the URL of a fresh, migrated Postgres database
+// (skipped or failed like NewDB when Postgres does not answer).
+func NewPostgresURL(t testing.TB) string {
+	t.Helper()
+	return newPostgresDB(t)
+}
+
 // newPostgresDB creates a database from the migrated template and returns its URL.
 func newPostgresDB(t testing.TB) string {
 	t.Helper()

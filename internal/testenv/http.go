@@ -119,11 +119,12 @@ type Client struct {
 	Header http.Header
 }
 
-// Client returns a new anonymous client of the server.
-func (s *Server) Client() *Client {
+// Client returns a new anonymous client of the server that reports
+// failures to t (pass the subtest's t inside a subtest).
+func (s *Server) Client(t testing.TB) *Client {
 	jar, _ := cookiejar.New(nil)
 	return &Client{
-		t:    s.t,
+		t:    t,
 		base: s.URL,
 		http: &http.Client{
 			Jar:           jar,

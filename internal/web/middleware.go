@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -12,6 +11,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"tongxin/internal/store"
 )
 
 // contentSecurityPolicy allows only this origin: no inline script, no
@@ -123,11 +124,7 @@ func isBearer(c echo.Context) bool {
 
 func (s *Server) newSessionManager() *scs.SessionManager {
 	sm := scs.New()
-	st := s.db.Sessions()
-	st.Owner = func(ctx context.Context) (int64, string, string) {
-		return sm.GetInt64(ctx, "uid"), sm.GetString(ctx, "ip"), sm.GetString(ctx, "ua")
-	}
-	sm.Store = st
+	sm.Store = s.db.Sessions()
 	sm.HashTokenInStore = true
 	sm.IdleTimeout = s.opts.SessionIdle
 	sm.Lifetime = s.opts.SessionMaxAge
@@ -152,6 +149,9 @@ func (s *Server) sessionMiddleware() echo.MiddlewareFunc {
 			if skipNonApp(c) || isBearer(c) {
 				return next(c)
 			}
+			ctx, owner := store.WithSessionOwner(c.Request().Context())
+			c.SetRequest(c.Request().WithContext(ctx))
+			c.Set(ctxSession, owner)
 			return h(c)
 		}
 	}
@@ -194,4 +194,11 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxUser, u)
 		return next(c)
 	}
+}
+
+// logPanic logs a recovered panic with its stack and the request id; the
+// error then goes to the error handler, which answers the generic 500 page.
+func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
+	s.log.ErrorContext(c.Request().Context(), "panic", "err", err, "request_id", RequestID(c), "stack", string(stack))
+	return err
 }

@@ -19,10 +19,11 @@ func (s *Server) routes() {
 	e := s.echo
 	e.Use(
 		s.observe, // request id, log line, metrics, error handling
-		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true}),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		s.securityHeaders,
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit)}),
-		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		// /metrics compresses itself (promhttp); compressing twice garbles it.
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}),
 		s.locale,
 		s.sessionMiddleware(),
 		s.csrfMiddleware(),

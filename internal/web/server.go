@@ -115,6 +115,7 @@ const (
 	ctxRequestID = "tx.request_id"
 	ctxLocale    = "tx.locale"
 	ctxUser      = "tx.user"
+	ctxSession   = "tx.session" // set when the request carries an scs session
 )
 
 // RequestID returns the request's id.
@@ -191,6 +192,9 @@ func (s *Server) flash(c echo.Context, kind, key string, args ...any) {
 }
 
 func (s *Server) popFlashes(c echo.Context) []Flash {
+	if c.Get(ctxSession) == nil {
+		return nil
+	}
 	raw := s.sessions.PopString(c.Request().Context(), "flash")
 	if raw == "" {
 		return nil

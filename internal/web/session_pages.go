@@ -10,6 +10,7 @@ import (
 
 	"tongxin/internal/model"
 	"tongxin/internal/service"
+	"tongxin/internal/store"
 )
 
 // loginPage is the Data of pages/login.html.
@@ -63,8 +64,9 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	s.sessions.Put(ctx, "uid", u.ID)
-	s.sessions.Put(ctx, "ip", c.RealIP())
-	s.sessions.Put(ctx, "ua", truncateRunes(c.Request().UserAgent(), 256))
+	if owner, ok := c.Get(ctxSession).(*store.SessionOwner); ok {
+		owner.UserID, owner.IP, owner.UserAgent = u.ID, c.RealIP(), truncateRunes(c.Request().UserAgent(), 256)
+	}
 	if u.MustChangePassword {
 		s.sessions.Put(ctx, "must_change", true)
 		return c.Redirect(http.StatusSeeOther, "/profile/password")

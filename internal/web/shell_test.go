@@ -29,14 +29,14 @@ func TestShell(t *testing.T) {
 			testenv.CreateUser(t, srv.DB, "li.ming", "", "")
 
 			t.Run("home redirects an anonymous visitor to the login page", func(t *testing.T) {
-				res := srv.Client().Get("/")
+				res := srv.Client(t).Get("/")
 				if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login?next=") {
 					t.Fatalf("GET / = %d %q, want 303 to /login", res.Status, res.Location())
 				}
 			})
 
 			t.Run("login page speaks Chinese with security headers", func(t *testing.T) {
-				res := srv.Client().Get("/login")
+				res := srv.Client(t).Get("/login")
 				if res.Status != http.StatusOK {
 					t.Fatalf("status %d", res.Status)
 				}
@@ -69,7 +69,7 @@ func TestShell(t *testing.T) {
 			})
 
 			t.Run("asset URLs carry a content hash and load", func(t *testing.T) {
-				c := srv.Client()
+				c := srv.Client(t)
 				doc := c.Get("/login").Doc(t)
 				var urls []string
 				doc.Find(`link[rel="stylesheet"], script[src]`).Each(func(_ int, s *goquery.Selection) {
@@ -102,7 +102,7 @@ func TestShell(t *testing.T) {
 			})
 
 			t.Run("login through the form, then the home page and logout", func(t *testing.T) {
-				c := srv.Client()
+				c := srv.Client(t)
 				c.Login("li.ming", testenv.Password)
 				res := c.Get("/")
 				if res.Status != http.StatusOK {
@@ -121,7 +121,7 @@ func TestShell(t *testing.T) {
 			})
 
 			t.Run("wrong password keeps the username and says why", func(t *testing.T) {
-				c := srv.Client()
+				c := srv.Client(t)
 				res := c.Submit("/login", "/login", url.Values{"username": {"li.ming"}, "password": {"wrong"}})
 				if res.Status != http.StatusOK {
 					t.Fatalf("status %d", res.Status)
@@ -136,7 +136,7 @@ func TestShell(t *testing.T) {
 			})
 
 			t.Run("a POST without the CSRF token is refused", func(t *testing.T) {
-				c := srv.Client()
+				c := srv.Client(t)
 				c.Get("/login") // gets the CSRF cookie, but the form field is missing below
 				res := c.PostForm("/login", url.Values{"username": {"li.ming"}, "password": {testenv.Password}})
 				if res.Status != http.StatusBadRequest && res.Status != http.StatusForbidden {
@@ -149,7 +149,7 @@ func TestShell(t *testing.T) {
 			})
 
 			t.Run("unknown URL answers the 404 page or JSON", func(t *testing.T) {
-				c := srv.Client()
+				c := srv.Client(t)
 				res := c.Get("/no/such/page")
 				if res.Status != http.StatusNotFound || !strings.Contains(res.Header.Get("Content-Type"), "text/html") {
 					t.Fatalf("page 404 = %d %s", res.Status, res.Header.Get("Content-Type"))
@@ -167,14 +167,14 @@ func TestShell(t *testing.T) {
 			})
 
 			t.Run("the API answers 401 without a login", func(t *testing.T) {
-				res := srv.Client().Get("/api/v1/me")
+				res := srv.Client(t).Get("/api/v1/me")
 				if res.Status != http.StatusUnauthorized || !strings.Contains(res.Body, `"unauthenticated"`) {
 					t.Fatalf("GET /api/v1/me = %d %s", res.Status, res.Body)
 				}
 			})
 
 			t.Run("a body over the limit answers 413", func(t *testing.T) {
-				c := srv.Client()
+				c := srv.Client(t)
 				big := strings.Repeat("x", int(testenv.Config(t).HTTP.BodyLimit)+1)
 				res := c.Send(http.MethodPost, "/login", "application/x-www-form-urlencoded", strings.NewReader("username="+big))
 				if res.Status != http.StatusRequestEntityTooLarge {
@@ -186,7 +186,7 @@ func TestShell(t *testing.T) {
 			})
 
 			t.Run("a panic answers the 500 page with the request id and the server lives on", func(t *testing.T) {
-				c := srv.Client()
+				c := srv.Client(t)
 				res := c.Get("/test/panic")
 				if res.Status != http.StatusInternalServerError {
 					t.Fatalf("status %d, want 500", res.Status)
@@ -204,7 +204,7 @@ func TestShell(t *testing.T) {
 			})
 
 			t.Run("operations endpoints", func(t *testing.T) {
-				c := srv.Client()
+				c := srv.Client(t)
 				if res := c.Get("/healthz"); res.Status != http.StatusOK {
 					t.Errorf("/healthz = %d", res.Status)
 				}
@@ -216,7 +216,7 @@ func TestShell(t *testing.T) {
 				for _, want := range []string{
 					`tongxin_http_request_duration_seconds_bucket{method="GET",route="/login",status="200"`,
 					"tongxin_http_requests_in_flight",
-					"tongxin_max_open_connections",
+					`go_sql_max_open_connections{db_name="tongxin"}`,
 					`tongxin_build_info{commit=`,
 				} {
 					if !strings.Contains(res.Body, want) {
@@ -235,7 +235,7 @@ func TestReadyzAnswers503WhenMigrationsArePending(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := testenv.ServeDB(t, db)
-	if res := srv.Client().Get("/readyz"); res.Status != http.StatusServiceUnavailable {
+	if res := srv.Client(t).Get("/readyz"); res.Status != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz = %d, want 503", res.Status)
 	}
 }
