@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"tongxin/internal/authz"
 	"tongxin/internal/config"
 	"tongxin/internal/service"
 	"tongxin/internal/store"
@@ -33,6 +34,7 @@ type App struct {
 	Log    *slog.Logger
 	DB     *store.DB
 	Auth   *service.Auth
+	Authz  *authz.Authorizer
 	Web    *web.Server
 }
 
@@ -81,8 +83,14 @@ func Migrate(ctx context.Context, db *store.DB, log *slog.Logger) error {
 	return err
 }
 
-// Build wires an App around an open database.
-func Build(cfg config.Config, log *slog.Logger, db *store.DB) (*App, error) {
+// Build wires an App around an open database. ctx bounds the background
+// work the App starts (the access-model watcher on Postgres).
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB) (*App, error) {
+	az, err := authz.New(ctx, db, log)
+	if err != nil {
+		return nil, err
+	}
+	go az.Watch(ctx, db)
 	auth, err := service.NewAuth(db, service.AuthOptions{
 		PasswordProfile: cfg.Security.PasswordProfile,
 		PasswordMaxAge:  cfg.Security.PasswordMaxAge,
@@ -107,6 +115,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB) (*App, error) {
 		Log:       log,
 		DB:        db,
 		Auth:      auth,
+		Authz:     az,
 		Templates: webfiles.Templates,
 		Static:    webfiles.Static,
 		Locales:   webfiles.Locales,
@@ -114,7 +123,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Web: srv}, nil
+	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv}, nil
 }
 
 // Serve answers HTTP on ln until ctx is cancelled, then stops accepting and

@@ -143,7 +143,7 @@ func runServe(ctx context.Context, cl *cli, args []string) error {
 			return err
 		}
 	}
-	a, err := Build(cfg, log, db)
+	a, err := Build(ctx, cfg, log, db)
 	if err != nil {
 		return err
 	}

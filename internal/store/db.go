@@ -45,6 +45,7 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	dialect string
+	dsn     string // for the LISTEN connection on Postgres
 	log     *slog.Logger
 	// now is the clock, replaceable in tests.
 	now func() time.Time
@@ -93,7 +94,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: %s does not answer: %w", o.Dialect, err)
 	}
-	db := &DB{gorm: g, sql: sqlDB, dialect: o.Dialect, log: o.Logger, now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{gorm: g, sql: sqlDB, dialect: o.Dialect, dsn: o.DSN, log: o.Logger, now: func() time.Time { return time.Now().UTC() }}
 	if o.Dialect == Postgres {
 		db.warnOnCType(ctx)
 	}
@@ -149,3 +150,6 @@ func notFound(err error, kind string, id any) error {
 	}
 	return err
 }
+
+// DSN returns the data source the DB was opened with (a second pool in tests).
+func (db *DB) DSN() string { return db.dsn }

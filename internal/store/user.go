@@ -122,3 +122,14 @@ type passwordHistory struct {
 }
 
 func (passwordHistory) TableName() string { return "password_history" }
+
+// SetUserStatus sets active, disabled or locked, bumping the version.
+func (db *DB) SetUserStatus(ctx context.Context, userID int64, status string) error {
+	res := db.conn(ctx).Model(&model.User{}).Where("id = ?", userID).Updates(map[string]any{
+		"status": status, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
+	})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return model.NotFound("user", userID)
+	}
+	return res.Error
+}

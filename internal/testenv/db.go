@@ -209,3 +209,15 @@ func redacted(raw string) string {
 	}
 	return strings.TrimSuffix(u.Redacted(), "?")
 }
+
+// OpenSameDB opens a second pool on the database of db, as a second
+// instance of the server would.
+func OpenSameDB(t testing.TB, db *store.DB) *store.DB {
+	t.Helper()
+	db2, err := store.Open(context.Background(), store.Options{Dialect: db.Dialect(), DSN: db.DSN(), MaxOpenConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db2.Close() })
+	return db2
+}

@@ -100,7 +100,9 @@ func ServeDB(t testing.TB, db *store.DB, mutate ...func(*config.Config)) *Server
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	a, err := app.Build(cfg, log, db)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	a, err := app.Build(ctx, cfg, log, db)
 	if err != nil {
 		t.Fatalf("testenv: build app: %v", err)
 	}
@@ -237,4 +239,15 @@ func (c *Client) Login(username, password string) {
 	if res.Status != http.StatusSeeOther {
 		c.t.Fatalf("login %s: status %d, want 303; body: %.300s", username, res.Status, res.Body)
 	}
+}
+
+// CreateUser makes a user (see the package function) and reloads the
+// server's access model so that its role counts at once.
+func (s *Server) CreateUser(t testing.TB, username, role, domain string) *model.User {
+	t.Helper()
+	u := CreateUser(t, s.DB, username, role, domain)
+	if err := s.App.Authz.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

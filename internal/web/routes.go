@@ -79,6 +79,9 @@ func (s *Server) guard(p authz.Perm) echo.MiddlewareFunc {
 				}
 				return c.Redirect(http.StatusSeeOther, "/profile/password")
 			}
+			if p.Level == authz.LevelAction && !s.authz.CanAnywhere(u.ID, p.Object, p.Action) {
+				return model.ErrForbidden
+			}
 			return next(c)
 		}
 	}

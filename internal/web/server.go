@@ -39,6 +39,7 @@ type Deps struct {
 	Log     *slog.Logger
 	DB      *store.DB
 	Auth    *service.Auth
+	Authz   *authz.Authorizer
 	// Files holds templates/, static/ and locales/ (web.Templates etc. merged); tests may swap it.
 	Templates, Static, Locales fs.FS
 }
@@ -50,6 +51,7 @@ type Server struct {
 	log      *slog.Logger
 	db       *store.DB
 	auth     *service.Auth
+	authz    *authz.Authorizer
 	render   *Renderer
 	cat      *Catalog
 	assets   *Assets
@@ -78,6 +80,7 @@ func New(d Deps) (*Server, error) {
 		log:    d.Log,
 		db:     d.DB,
 		auth:   d.Auth,
+		authz:  d.Authz,
 		render: render,
 		cat:    cat,
 		assets: assets,
