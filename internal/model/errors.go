@@ -33,6 +33,8 @@ var (
 // or already-localised text; the web layer translates keys it knows.
 type ValidationError struct {
 	Fields map[string]string
+	// Args holds the format arguments of a field's message key, if any.
+	Args map[string][]any
 	// Message is a summary; empty means "see the fields".
 	Message string
 }
@@ -64,6 +66,19 @@ func (e *ValidationError) Add(field, msg string) *ValidationError {
 	if _, ok := e.Fields[field]; !ok {
 		e.Fields[field] = msg
 	}
+	return e
+}
+
+// AddArgs records a message key with format arguments ("form.too_long", 64).
+func (e *ValidationError) AddArgs(field, key string, args ...any) *ValidationError {
+	if _, ok := e.Fields[field]; ok {
+		return e
+	}
+	e.Add(field, key)
+	if e.Args == nil {
+		e.Args = map[string][]any{}
+	}
+	e.Args[field] = args
 	return e
 }
 

@@ -103,7 +103,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if errors.As(err, &ve) {
 		fields = make(map[string]string, len(ve.Fields))
 		for k, v := range ve.Fields {
-			fields[k] = s.cat.T(loc, v)
+			fields[k] = s.cat.T(loc, v, ve.Args[k]...)
 		}
 		if ve.Message != "" {
 			msg = s.cat.T(loc, ve.Message)

@@ -48,6 +48,14 @@ func (s *Server) routes() {
 	// Pages.
 	r.add(http.MethodGet, "/", s.home, authz.User())
 
+	// System administration: users and role assignments.
+
+	// Security administration: login events and online sessions.
+
+	// Audit log.
+
+	// Profile and personal API tokens.
+
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/me", s.apiMe, authz.User())
 }
