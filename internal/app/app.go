@@ -101,6 +101,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	if err != nil {
 		return nil, err
 	}
+	deps := service.Deps{DB: db, Authz: az, Auth: auth}
 	srv, err := web.New(web.Deps{
 		Options: web.Options{
 			BaseURL:        cfg.BaseURL,
@@ -116,6 +117,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		DB:        db,
 		Auth:      auth,
 		Authz:     az,
+		Users:     service.NewUsers(deps),
+		Roles:     service.NewRoles(deps),
 		Templates: webfiles.Templates,
 		Static:    webfiles.Static,
 		Locales:   webfiles.Locales,

@@ -66,19 +66,34 @@ func (f Format) ContentType() string {
 // Writer streams rows; create with NewWriter, then WriteRow for each row,
 // then Close.
 //
-// Close must always be called, also when the caller gives up half-way: it
-// releases the xlsx temp files. A Writer is not safe for concurrent use.
+// Close (or Abort) must always be called, also when the caller gives up
+// half-way: it releases the xlsx temp files. A Writer is not safe for
+// concurrent use.
 type Writer interface {
 	// WriteRow writes one row; it must have exactly one cell per column.
 	// Cells may be string, int, int8..int64, uint..uint64, float32,
 	// float64, bool, time.Time, *time.Time, fmt.Stringer or nil.
-	// Times are shown in Asia/Shanghai: as "2006-01-02 15:04" text in csv,
-	// as a date-time cell (yyyy-mm-dd hh:mm) in xlsx. A nil cell, a nil
-	// *time.Time and a zero time.Time are written as empty cells.
+	// Integers above 15 digits lose precision in Excel: pass long IDs as
+	// strings. Times are shown in Asia/Shanghai: as "2006-01-02 15:04"
+	// text in csv, as a date-time cell (yyyy-mm-dd hh:mm) in xlsx. A nil
+	// cell, a nil *time.Time and a zero time.Time are written as empty
+	// cells.
 	WriteRow(cells ...any) error
 	// Close flushes everything to w (for xlsx the whole file is written to
 	// w only here) and releases resources. Calling it again is a no-op.
 	Close() error
+}
+
+// Abort ends w without finishing the file: an xlsx export writes nothing at
+// all to its io.Writer (nothing reaches it before Close), so a handler whose
+// row source failed can still answer with an error page; a csv export stops
+// where it is (rows flushed so far have already been sent). It releases the
+// same resources as Close and is a no-op on a closed Writer.
+func Abort(w Writer) error {
+	if a, ok := w.(interface{ abort() error }); ok {
+		return a.abort()
+	}
+	return w.Close()
 }
 
 // NewWriter starts an export of cols to w. For xlsx it writes one bold,
@@ -91,9 +106,17 @@ func NewWriter(w io.Writer, f Format, sheetTitle string, cols []Column) (Writer,
 	}
 	switch f {
 	case XLSX:
-		return newXLSXWriter(w, sheetTitle, cols)
+		x, err := newXLSXWriter(w, sheetTitle, cols)
+		if err != nil {
+			return nil, err // a nil interface, not a typed nil pointer
+		}
+		return x, nil
 	case CSV:
-		return newCSVWriter(w, cols)
+		c, err := newCSVWriter(w, cols)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownFormat, string(f))
 }
@@ -166,8 +189,8 @@ func newCSVWriter(w io.Writer, cols []Column) (*csvWriter, error) {
 		return nil, err
 	}
 	cw := &csvWriter{w: csv.NewWriter(bw), ncols: len(cols), rec: make([]string, len(cols))}
-	// Excel handles both line endings; CRLF is what RFC 4180 and Excel write.
-	cw.w.UseCRLF = true
+	// Lines end in "\n" (Excel reads that fine). UseCRLF is left off on
+	// purpose: with it, encoding/csv drops a lone '\r' inside a field.
 	for i, c := range cols {
 		cw.rec[i] = guardFormula(c.Header)
 	}
@@ -199,6 +222,11 @@ func (c *csvWriter) WriteRow(cells ...any) error {
 		c.w.Flush()
 		return c.w.Error()
 	}
+	return nil
+}
+
+func (c *csvWriter) abort() error {
+	c.closed = true
 	return nil
 }
 
@@ -391,6 +419,14 @@ func (x *xlsxWriter) timeCell(t time.Time) any {
 	return excelize.Cell{StyleID: x.dtStyle, Value: t.In(shanghai)}
 }
 
+func (x *xlsxWriter) abort() error {
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	return x.f.Close()
+}
+
 func (x *xlsxWriter) Close() error {
 	if x.closed {
 		return nil
@@ -458,8 +494,11 @@ func Filename(base string, f Format, now time.Time) string {
 }
 
 // ContentDisposition returns an RFC 6266 "attachment" header value with an
-// ASCII fallback filename (non-ASCII runs become '_') for old clients and
-// filename*=UTF-8''… (RFC 8187) carrying the real, possibly Chinese, name.
+// ASCII fallback filename (non-ASCII runs become '_') for old clients and a
+// filename* parameter (RFC 8187: UTF-8, percent-encoded) carrying the real,
+// possibly Chinese, name, e.g.
+//
+//	attachment; filename="20261127-1030.xlsx"; filename*=UTF-8''%E7%94%A8%E6%88%B7-20261127-1030.xlsx
 func ContentDisposition(filename string) string {
 	var b strings.Builder
 	b.WriteString(`attachment; filename="`)

@@ -58,3 +58,49 @@ func (db *DB) RevokeRoleAssignments(ctx context.Context, userID int64) error {
 		Where("user_id = ? AND (valid_until IS NULL OR valid_until > ?)", userID, now).
 		Updates(map[string]any{"valid_until": now, "updated_at": now}).Error
 }
+
+// RoleAssignmentByID loads one assignment.
+func (db *DB) RoleAssignmentByID(ctx context.Context, id int64) (*model.RoleAssignment, error) {
+	var ra model.RoleAssignment
+	if err := db.conn(ctx).Take(&ra, id).Error; err != nil {
+		return nil, notFound(err, "role_assignment", id)
+	}
+	return &ra, nil
+}
+
+// OpenRoleAssignments lists a user's assignments that are valid now or later.
+func (db *DB) OpenRoleAssignments(ctx context.Context, userID int64, now time.Time) ([]model.RoleAssignment, error) {
+	var out []model.RoleAssignment
+	err := db.conn(ctx).Where("user_id = ? AND (valid_until IS NULL OR valid_until > ?)", userID, now).Order("id").Find(&out).Error
+	return out, err
+}
+
+// EndRoleAssignment sets the end of an assignment.
+func (db *DB) EndRoleAssignment(ctx context.Context, id int64, at time.Time) error {
+	return db.conn(ctx).Model(&model.RoleAssignment{}).Where("id = ?", id).
+		Updates(map[string]any{"valid_until": at, "updated_at": db.Now()}).Error
+}
+
+// DomainExists reports whether the domain's object exists. Alliances and
+// units arrive with their own tables; until then no such domain exists.
+func (db *DB) DomainExists(ctx context.Context, kind string, id int64) (bool, error) {
+	var table string
+	switch kind {
+	case model.DomainSys:
+		return true, nil
+	case model.DomainDistrict:
+		table = "districts"
+	default:
+		return false, nil
+	}
+	var n int64
+	err := db.conn(ctx).Table(table).Where("id = ?", id).Count(&n).Error
+	return n > 0, err
+}
+
+// Districts lists the districts in code order.
+func (db *DB) Districts(ctx context.Context) ([]model.District, error) {
+	var out []model.District
+	err := db.conn(ctx).Order("id").Find(&out).Error
+	return out, err
+}

@@ -74,7 +74,8 @@ func (db *DB) RecordLoginAttempt(ctx context.Context, userID int64, a LoginAttem
 }
 
 // SetPassword stores a new hash, records it in the history and clears or sets
-// the must-change flag, bumping the version.
+// the must-change flag. The version guards the fields of the edit form only,
+// so a password change does not make an administrator's open edit stale.
 func (db *DB) SetPassword(ctx context.Context, userID int64, hash string, mustChange bool) error {
 	now := db.Now()
 	return db.WithTx(ctx, func(ctx context.Context) error {
@@ -85,7 +86,6 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string, mustCh
 			"failed_attempts":      0,
 			"first_failed_at":      nil,
 			"locked_until":         nil,
-			"version":              gorm.Expr("version + 1"),
 			"updated_at":           now,
 		})
 		if res.Error != nil {
@@ -123,13 +123,33 @@ type passwordHistory struct {
 
 func (passwordHistory) TableName() string { return "password_history" }
 
-// SetUserStatus sets active, disabled or locked, bumping the version.
+// SetUserStatus sets active or disabled (not a field of the edit form, so
+// the version stays).
 func (db *DB) SetUserStatus(ctx context.Context, userID int64, status string) error {
 	res := db.conn(ctx).Model(&model.User{}).Where("id = ?", userID).Updates(map[string]any{
-		"status": status, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
+		"status": status, "updated_at": db.Now(),
 	})
 	if res.Error == nil && res.RowsAffected == 0 {
 		return model.NotFound("user", userID)
 	}
 	return res.Error
+}
+
+// UpdateUserProfile changes the editable fields if the version matches,
+// bumping it; a mismatch is a conflict (someone saved first).
+func (db *DB) UpdateUserProfile(ctx context.Context, id int64, version int, displayName, phone, email string) error {
+	res := db.conn(ctx).Model(&model.User{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+		"display_name": displayName, "phone": phone, "email": email,
+		"version": gorm.Expr("version + 1"), "updated_at": db.Now(),
+	})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		if _, err := db.UserByID(ctx, id); err != nil {
+			return err
+		}
+		return model.Conflict(model.MsgStale)
+	}
+	return nil
 }

@@ -49,6 +49,19 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/", s.home, authz.User())
 
 	// System administration: users and role assignments.
+	r.add(http.MethodGet, "/admin/users", s.usersList, authz.Need("user", "read"))
+	r.add(http.MethodGet, "/admin/users/export", s.usersExport, authz.Need("user", "export"))
+	r.add(http.MethodGet, "/admin/users/new", s.userNew, authz.Need("user", "create"))
+	r.add(http.MethodPost, "/admin/users", s.userCreate, authz.Need("user", "create"))
+	r.add(http.MethodGet, "/admin/users/:id", s.userShow, authz.Need("user", "read"))
+	r.add(http.MethodGet, "/admin/users/:id/edit", s.userEdit, authz.Need("user", "update"))
+	r.add(http.MethodPost, "/admin/users/:id", s.userUpdate, authz.Need("user", "update"))
+	r.add(http.MethodPost, "/admin/users/:id/disable", s.userSetEnabled(false), authz.Need("user", "disable"))
+	r.add(http.MethodPost, "/admin/users/:id/enable", s.userSetEnabled(true), authz.Need("user", "disable"))
+	r.add(http.MethodPost, "/admin/users/:id/unlock", s.userUnlock, authz.Need("user", "unlock"))
+	r.add(http.MethodPost, "/admin/users/:id/reset-password", s.userResetPassword, authz.Need("user", "reset_password"))
+	r.add(http.MethodPost, "/admin/users/:id/roles", s.roleGrant, authz.Need("role_assignment", "create"))
+	r.add(http.MethodPost, "/admin/role-assignments/:id/revoke", s.roleRevoke, authz.Need("role_assignment", "revoke"))
 
 	// Security administration: login events and online sessions.
 

@@ -40,6 +40,8 @@ type Deps struct {
 	DB      *store.DB
 	Auth    *service.Auth
 	Authz   *authz.Authorizer
+	Users   *service.Users
+	Roles   *service.Roles
 	// Files holds templates/, static/ and locales/ (web.Templates etc. merged); tests may swap it.
 	Templates, Static, Locales fs.FS
 }
@@ -52,6 +54,8 @@ type Server struct {
 	db       *store.DB
 	auth     *service.Auth
 	authz    *authz.Authorizer
+	users    *service.Users
+	roles    *service.Roles
 	render   *Renderer
 	cat      *Catalog
 	assets   *Assets
@@ -81,6 +85,8 @@ func New(d Deps) (*Server, error) {
 		db:     d.DB,
 		auth:   d.Auth,
 		authz:  d.Authz,
+		users:  d.Users,
+		roles:  d.Roles,
 		render: render,
 		cat:    cat,
 		assets: assets,

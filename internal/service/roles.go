@@ -1,0 +1,148 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"tongxin/internal/authz"
+	"tongxin/internal/model"
+	"tongxin/internal/store"
+)
+
+// Roles grants and revokes role assignments (安全管理员).
+type Roles struct {
+	db    *store.DB
+	authz *authz.Authorizer
+}
+
+// NewRoles builds the service.
+func NewRoles(d Deps) *Roles { return &Roles{db: d.DB, authz: d.Authz} }
+
+// Grant is a request to give a user a role in a domain for a window.
+type Grant struct {
+	UserID     int64
+	Role       string
+	Domain     string
+	ValidFrom  time.Time // zero: now
+	ValidUntil *time.Time
+}
+
+// ForUser lists a user's assignments, past, present and future.
+func (s *Roles) ForUser(ctx context.Context, actor model.Actor, userID int64) ([]model.RoleAssignment, error) {
+	if err := s.authz.Check(actor.UserID, SysChain, "role_assignment", "read"); err != nil {
+		return nil, err
+	}
+	return s.db.RoleAssignmentsOfUser(ctx, userID)
+}
+
+// Create grants a role. It refuses a derived role (alliance_chair), a role
+// in the wrong kind of domain, a domain that does not exist, and a second of
+// the three administrator roles for one person (三员分立).
+func (s *Roles) Create(ctx context.Context, actor model.Actor, g Grant) (*model.RoleAssignment, error) {
+	if err := s.authz.Check(actor.UserID, SysChain, "role_assignment", "create"); err != nil {
+		return nil, err
+	}
+	now := s.db.Now()
+	if g.ValidFrom.IsZero() {
+		g.ValidFrom = now
+	}
+	ve := &model.ValidationError{}
+	if g.Role == model.RoleAllianceChair {
+		return nil, model.Rule("derived_role", "role.chair_is_derived")
+	}
+	wantKind, ok := model.AssignableRoles[g.Role]
+	if !ok {
+		ve.Add("role", "role.unknown")
+	}
+	kind, id, err := model.ParseDomain(g.Domain)
+	if err != nil {
+		ve.Add("domain", "role.bad_domain")
+	} else if ok && kind != wantKind {
+		ve.Add("domain", "role.domain_kind_"+wantKind)
+	}
+	if g.ValidUntil != nil && !g.ValidUntil.After(g.ValidFrom) {
+		ve.Add("valid_until", "role.bad_window")
+	}
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+	ra := &model.RoleAssignment{UserID: g.UserID, Role: g.Role, Domain: g.Domain, ValidFrom: g.ValidFrom.UTC(), Source: model.SourceManual}
+	if g.ValidUntil != nil {
+		t := g.ValidUntil.UTC()
+		ra.ValidUntil = &t
+	}
+	if actor.UserID != 0 {
+		by := actor.UserID
+		ra.GrantedBy = &by
+	}
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := s.db.UserByID(ctx, g.UserID); err != nil {
+			return err
+		}
+		exists, err := s.db.DomainExists(ctx, kind, id)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return (&model.ValidationError{}).Add("domain", "role.no_such_domain")
+		}
+		if model.IsThreeAdmin(g.Role) {
+			held, err := s.db.OpenRoleAssignments(ctx, g.UserID, now)
+			if err != nil {
+				return err
+			}
+			for _, h := range held {
+				if model.IsThreeAdmin(h.Role) && h.Role != g.Role {
+					return model.Rule("separation_of_duties", "role.three_admins_exclusive")
+				}
+			}
+		}
+		if err := s.db.CreateRoleAssignment(ctx, ra); err != nil {
+			return err
+		}
+		if err := s.db.Notify(ctx, authz.Channel, "role_assignment"); err != nil {
+			return err
+		}
+		return audit(ctx, s.db, actor, "role_assignment.create", "role_assignment", ra.ID, g.Domain, map[string]Change{
+			"user_id": {nil, g.UserID}, "role": {nil, g.Role}, "domain": {nil, g.Domain},
+			"valid_from": {nil, ra.ValidFrom}, "valid_until": {nil, ra.ValidUntil},
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ra, s.authz.Reload(ctx)
+}
+
+// Revoke ends an assignment now (the row stays, as history).
+func (s *Roles) Revoke(ctx context.Context, actor model.Actor, id int64) error {
+	if err := s.authz.Check(actor.UserID, SysChain, "role_assignment", "revoke"); err != nil {
+		return err
+	}
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		ra, err := s.db.RoleAssignmentByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ra.Source == model.SourceRotation {
+			return model.Rule("derived_role", "role.chair_is_derived")
+		}
+		now := s.db.Now()
+		if ra.ValidUntil != nil && !ra.ValidUntil.After(now) {
+			return nil // already over
+		}
+		if err := s.db.EndRoleAssignment(ctx, id, now); err != nil {
+			return err
+		}
+		if err := s.db.Notify(ctx, authz.Channel, "role_assignment"); err != nil {
+			return err
+		}
+		return audit(ctx, s.db, actor, "role_assignment.revoke", "role_assignment", id, ra.Domain, map[string]Change{
+			"valid_until": {ra.ValidUntil, now}, "role": {ra.Role, ra.Role}, "user_id": {ra.UserID, ra.UserID},
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return s.authz.Reload(ctx)
+}

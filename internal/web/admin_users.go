@@ -1,0 +1,424 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"tongxin/internal/model"
+	"tongxin/internal/report"
+	"tongxin/internal/service"
+	"tongxin/internal/store"
+)
+
+// usersPage is the Data of admin/users/list.
+type usersPage struct {
+	Filter store.UserFilter
+	Items  []model.User
+	List   *ListView
+	Roles  []string
+	Now    time.Time
+	// CanCreate shows 新增.
+	CanCreate bool
+}
+
+func userFilter(c echo.Context) store.UserFilter {
+	return store.UserFilter{
+		Query:  strings.TrimSpace(c.QueryParam("q")),
+		Status: c.QueryParam("status"),
+		Role:   c.QueryParam("role"),
+		Domain: strings.TrimSpace(c.QueryParam("domain")),
+	}
+}
+
+func (s *Server) usersList(c echo.Context) error {
+	req, err := pageRequest(c, store.UserSortKeys())
+	if err != nil {
+		return err
+	}
+	f := userFilter(c)
+	l, err := s.users.List(c.Request().Context(), actor(c), f, req)
+	if err != nil {
+		return err
+	}
+	loc := Locale(c)
+	v := s.view(c, s.cat.T(loc, "menu.users"), Crumb{Label: s.cat.T(loc, "menu.group.system")}, Crumb{Label: s.cat.T(loc, "menu.users")})
+	v.Data = usersPage{Filter: f, Items: l.Items, List: newListView(c, req, l, "/admin/users/export"), Roles: model.RoleOrder,
+		Now: time.Now(), CanCreate: s.authz.CanAnywhere(CurrentUser(c).ID, "user", "create")}
+	return s.page(c, http.StatusOK, "admin/users/list", v)
+}
+
+func (s *Server) usersExport(c echo.Context) error {
+	format, err := report.ParseFormat(c.QueryParam("format"))
+	if err != nil {
+		return (&model.ValidationError{}).Add("format", "list.bad_format")
+	}
+	loc := Locale(c)
+	cols := []report.Column{
+		{Header: "ID", Width: 8}, {Header: s.cat.T(loc, "user.username"), Width: 16}, {Header: s.cat.T(loc, "user.display_name"), Width: 16},
+		{Header: s.cat.T(loc, "user.phone"), Width: 14}, {Header: s.cat.T(loc, "user.email"), Width: 24},
+		{Header: s.cat.T(loc, "user.status"), Width: 8}, {Header: s.cat.T(loc, "user.last_login_at"), Width: 18},
+		{Header: s.cat.T(loc, "user.created_at"), Width: 18},
+	}
+	now := time.Now()
+	return s.streamExport(c, format, s.cat.T(loc, "menu.users"), cols, func(w report.Writer) error {
+		return s.users.Each(c.Request().Context(), actor(c), userFilter(c), func(u *model.User) error {
+			return w.WriteRow(u.ID, u.Username, u.DisplayName, u.Phone, u.Email, s.userStatusLabel(loc, u, now), u.LastLoginAt, u.CreatedAt)
+		})
+	})
+}
+
+// userStatusLabel shows a lock in force as 已锁定 whatever the stored status.
+func (s *Server) userStatusLabel(loc string, u *model.User, now time.Time) string {
+	return s.cat.T(loc, "user.status."+userStatus(u, now))
+}
+
+func userStatus(u *model.User, now time.Time) string {
+	if u.Status == model.UserActive && u.IsLocked(now) {
+		return model.UserLocked
+	}
+	return u.Status
+}
+
+// userForm is the Data of admin/users/form.
+type userForm struct {
+	ID     int64
+	Input  service.UserInput
+	Errors map[string]string
+}
+
+func (s *Server) userNew(c echo.Context) error {
+	return s.renderUserForm(c, http.StatusOK, userForm{}, nil)
+}
+
+func (s *Server) renderUserForm(c echo.Context, status int, f userForm, ve *model.ValidationError) error {
+	loc := Locale(c)
+	title := s.cat.T(loc, "user.new")
+	if f.ID != 0 {
+		title = s.cat.T(loc, "user.edit")
+	}
+	if ve != nil {
+		f.Errors = s.fieldMessages(loc, ve)
+	}
+	v := s.view(c, title, Crumb{Label: s.cat.T(loc, "menu.users"), URL: "/admin/users"}, Crumb{Label: title})
+	v.Data = f
+	return s.page(c, status, "admin/users/form", v)
+}
+
+// fieldMessages translates a ValidationError's fields.
+func (s *Server) fieldMessages(loc string, ve *model.ValidationError) map[string]string {
+	out := make(map[string]string, len(ve.Fields))
+	for k, key := range ve.Fields {
+		out[k] = s.cat.T(loc, key, ve.Args[k]...)
+	}
+	return out
+}
+
+func userInputFromForm(c echo.Context) service.UserInput {
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	return service.UserInput{
+		Username: c.FormValue("username"), DisplayName: c.FormValue("display_name"),
+		Phone: c.FormValue("phone"), Email: c.FormValue("email"), Version: version,
+	}
+}
+
+// oneTimePage is the Data of admin/users/password: a one-time password shown once.
+type oneTimePage struct {
+	User     *model.User
+	Password string
+	Created  bool
+}
+
+func (s *Server) userCreate(c echo.Context) error {
+	in := userInputFromForm(c)
+	u, pw, err := s.users.Create(c.Request().Context(), actor(c), in)
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		return s.renderUserForm(c, http.StatusUnprocessableEntity, userForm{Input: in}, ve)
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderOneTime(c, u, pw, true)
+}
+
+// renderOneTime answers the POST itself: the password never travels through
+// a redirect, a flash or the session.
+func (s *Server) renderOneTime(c echo.Context, u *model.User, pw string, created bool) error {
+	loc := Locale(c)
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	v := s.view(c, s.cat.T(loc, "user.one_time_title"), Crumb{Label: s.cat.T(loc, "menu.users"), URL: "/admin/users"}, Crumb{Label: u.Username})
+	v.Data = oneTimePage{User: u, Password: pw, Created: created}
+	return s.page(c, http.StatusOK, "admin/users/password", v)
+}
+
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, model.NotFound(name, c.Param(name))
+	}
+	return id, nil
+}
+
+// userShowPage is the Data of admin/users/show.
+type userShowPage struct {
+	User        *model.User
+	Status      string
+	Assignments []assignmentRow
+	Districts   []model.District
+	Roles       []string
+	Grant       grantForm
+	Errors      map[string]string
+	Can         map[string]bool
+}
+
+type assignmentRow struct {
+	model.RoleAssignment
+	State string // active, future, ended
+}
+
+type grantForm struct {
+	Role, Domain, ValidFrom, ValidUntil string
+}
+
+func (s *Server) userShow(c echo.Context) error {
+	return s.renderUserShow(c, http.StatusOK, grantForm{}, nil)
+}
+
+func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *model.ValidationError) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	u, err := s.users.Get(ctx, actor(c), id)
+	if err != nil {
+		return err
+	}
+	me := CurrentUser(c).ID
+	can := map[string]bool{}
+	for _, a := range []string{"update", "disable", "unlock", "reset_password"} {
+		can[a] = s.authz.CanAnywhere(me, "user", a)
+	}
+	for _, a := range []string{"read", "create", "revoke"} {
+		can["role_"+a] = s.authz.CanAnywhere(me, "role_assignment", a)
+	}
+	page := userShowPage{User: u, Status: userStatus(u, time.Now()), Roles: assignableRoleOrder(), Grant: g, Can: can}
+	if can["role_read"] {
+		ras, err := s.roles.ForUser(ctx, actor(c), id)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		for _, ra := range ras {
+			st := "active"
+			switch {
+			case ra.ValidUntil != nil && !ra.ValidUntil.After(now):
+				st = "ended"
+			case ra.ValidFrom.After(now):
+				st = "future"
+			}
+			page.Assignments = append(page.Assignments, assignmentRow{RoleAssignment: ra, State: st})
+		}
+		if page.Districts, err = s.db.Districts(ctx); err != nil {
+			return err
+		}
+	}
+	if ve != nil {
+		page.Errors = s.fieldMessages(Locale(c), ve)
+	}
+	loc := Locale(c)
+	v := s.view(c, u.DisplayName, Crumb{Label: s.cat.T(loc, "menu.users"), URL: "/admin/users"}, Crumb{Label: u.Username})
+	v.Data = page
+	return s.page(c, status, "admin/users/show", v)
+}
+
+func assignableRoleOrder() []string {
+	var out []string
+	for _, r := range model.RoleOrder {
+		if _, ok := model.AssignableRoles[r]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *Server) userEdit(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.users.Get(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return s.renderUserForm(c, http.StatusOK, userForm{ID: id, Input: service.UserInput{
+		Username: u.Username, DisplayName: u.DisplayName, Phone: u.Phone, Email: u.Email, Version: u.Version}}, nil)
+}
+
+func (s *Server) userUpdate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	in := userInputFromForm(c)
+	_, err = s.users.Update(c.Request().Context(), actor(c), id, in)
+	var ve *model.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return s.renderUserForm(c, http.StatusUnprocessableEntity, userForm{ID: id, Input: in}, ve)
+	case errors.Is(err, model.ErrConflict):
+		// Someone saved first: show the form again with what this user typed
+		// and the stored version, so they can keep theirs or take the other.
+		cur, gerr := s.users.Get(c.Request().Context(), actor(c), id)
+		if gerr != nil {
+			return gerr
+		}
+		in.Version = cur.Version
+		return s.renderUserForm(c, http.StatusConflict, userForm{ID: id, Input: in, Errors: map[string]string{
+			"_stale": s.cat.T(Locale(c), "user.stale", cur.DisplayName, cur.Phone, cur.Email)}}, nil)
+	case err != nil:
+		return err
+	}
+	s.flash(c, "success", "form.saved")
+	return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) userSetEnabled(enabled bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.users.SetEnabled(c.Request().Context(), actor(c), id, enabled); err != nil {
+			return err
+		}
+		key := "user.disabled_done"
+		if enabled {
+			key = "user.enabled_done"
+		}
+		s.flash(c, "success", key)
+		return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(id, 10))
+	}
+}
+
+func (s *Server) userUnlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.users.Unlock(c.Request().Context(), actor(c), id); err != nil {
+		return err
+	}
+	s.flash(c, "success", "user.unlocked_done")
+	return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) userResetPassword(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	pw, err := s.users.ResetPassword(ctx, actor(c), id)
+	if err != nil {
+		return err
+	}
+	u, err := s.users.Get(ctx, actor(c), id)
+	if err != nil {
+		return err
+	}
+	return s.renderOneTime(c, u, pw, false)
+}
+
+// parseLocalDate reads 2026-03-05 as midnight in Asia/Shanghai.
+func parseLocalDate(s string) (time.Time, bool) {
+	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), Shanghai)
+	return t, err == nil
+}
+
+func (s *Server) roleGrant(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	g := grantForm{Role: c.FormValue("role"), Domain: strings.TrimSpace(c.FormValue("domain")),
+		ValidFrom: c.FormValue("valid_from"), ValidUntil: c.FormValue("valid_until")}
+	grant := service.Grant{UserID: id, Role: g.Role, Domain: g.Domain}
+	ve := &model.ValidationError{}
+	if g.ValidFrom != "" {
+		if t, ok := parseLocalDate(g.ValidFrom); ok {
+			grant.ValidFrom = t
+		} else {
+			ve.Add("valid_from", model.MsgBadDate)
+		}
+	}
+	if g.ValidUntil != "" {
+		if t, ok := parseLocalDate(g.ValidUntil); ok {
+			grant.ValidUntil = &t
+		} else {
+			ve.Add("valid_until", model.MsgBadDate)
+		}
+	}
+	if ve.Err() == nil {
+		_, err = s.roles.Create(c.Request().Context(), actor(c), grant)
+		if !errors.As(err, &ve) && err != nil {
+			var re *model.RuleError
+			if errors.As(err, &re) {
+				ve = (&model.ValidationError{}).Add("role", re.Message)
+			} else {
+				return err
+			}
+		}
+	}
+	if ve != nil && ve.Err() != nil {
+		return s.renderUserShow(c, http.StatusUnprocessableEntity, g, ve)
+	}
+	s.flash(c, "success", "role.granted")
+	return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(id, 10)+"#roles")
+}
+
+func (s *Server) roleRevoke(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := s.roles.Revoke(ctx, actor(c), id); err != nil {
+		return err
+	}
+	ra, err := s.db.RoleAssignmentByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	s.flash(c, "success", "role.revoked")
+	return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(ra.UserID, 10)+"#roles")
+}
+
+// streamExport writes an xlsx or csv attachment row by row.
+func (s *Server) streamExport(c echo.Context, format report.Format, title string, cols []report.Column, rows func(report.Writer) error) error {
+	name := report.Filename(title, format, time.Now())
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, format.ContentType())
+	h.Set(echo.HeaderContentDisposition, report.ContentDisposition(name))
+	h.Set(echo.HeaderCacheControl, "no-store")
+	w, err := report.NewWriter(c.Response(), format, title, cols)
+	if err != nil {
+		return err
+	}
+	if err := rows(w); err != nil {
+		_ = report.Abort(w)
+		if !c.Response().Committed {
+			h.Del(echo.HeaderContentDisposition)
+			h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+			return err
+		}
+		s.log.Error("export failed midway", "err", err, "request_id", RequestID(c))
+		return nil
+	}
+	return w.Close()
+}
