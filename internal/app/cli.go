@@ -36,6 +36,8 @@ func commands() []command {
 		{"serve", "tongxin serve [--config FILE]", "start the web server (migrates first unless database.migrate_on_start is false)", runServe},
 		{"migrate", "tongxin migrate up|status [--config FILE]", "apply pending migrations, or list them", runMigrate},
 		{"seed", "tongxin seed --demo [--config FILE]", "create the demo accounts (idempotent)", runSeed},
+		{"user", "tongxin user create|reset-password|list", "manage accounts from the server's shell", runUser},
+		{"token", "tongxin token create --user NAME [--name N] [--expires 90d]", "make a personal API token and print it alone on stdout (shown once)", runToken},
 		{"health", "tongxin health [--config FILE]", "ask the local server's /healthz (the container health check)", runHealth},
 		{"version", "tongxin version", "print the version", runVersion},
 	}

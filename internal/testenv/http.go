@@ -251,3 +251,26 @@ func (s *Server) CreateUser(t testing.TB, username, role, domain string) *model.
 	}
 	return u
 }
+
+// URL returns the absolute URL of a path on the server.
+func (c *Client) URL(path string) string { return c.base + path }
+
+// CSRFCookie returns the CSRF token from the cookie jar, fetching a page first
+// if the client has none yet (scripts with a session send it in X-CSRF-Token).
+func (c *Client) CSRFCookie() string {
+	c.t.Helper()
+	u, _ := url.Parse(c.base)
+	find := func() string {
+		for _, ck := range c.http.Jar.Cookies(u) {
+			if ck.Name == "tongxin_csrf" {
+				return ck.Value
+			}
+		}
+		return ""
+	}
+	if v := find(); v != "" {
+		return v
+	}
+	c.Get("/login")
+	return find()
+}

@@ -128,15 +128,22 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 		return
 	}
-	// A page that needs a login sends the browser to the login form.
-	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
+	// A page that needs a login sends the browser to the login form, and back
+	// afterwards (to the page itself, or for a form post to the page it was on).
+	if status == http.StatusUnauthorized {
 		next := c.Request().URL.RequestURI()
+		if c.Request().Method != http.MethodGet {
+			next = "/"
+			if ref, err := url.Parse(c.Request().Referer()); err == nil && ref.Path != "" {
+				next = ref.RequestURI()
+			}
+		}
 		if IsHTMX(c) {
 			c.Response().Header().Set("HX-Redirect", "/login")
 			_ = c.NoContent(http.StatusUnauthorized)
 			return
 		}
-		_ = c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(next))
+		_ = c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(safeNext(next)))
 		return
 	}
 	v := s.view(c, s.cat.T(loc, "error.title", status))

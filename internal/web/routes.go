@@ -62,12 +62,30 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/admin/users/:id/reset-password", s.userResetPassword, authz.Need("user", "reset_password"))
 	r.add(http.MethodPost, "/admin/users/:id/roles", s.roleGrant, authz.Need("role_assignment", "create"))
 	r.add(http.MethodPost, "/admin/role-assignments/:id/revoke", s.roleRevoke, authz.Need("role_assignment", "revoke"))
+	r.add(http.MethodGet, "/api/v1/users", s.apiUsersList, authz.Need("user", "read"))
+	r.add(http.MethodPost, "/api/v1/users", s.apiUserCreate, authz.Need("user", "create"))
+	r.add(http.MethodGet, "/api/v1/users/:id", s.apiUserGet, authz.Need("user", "read"))
+	r.add(http.MethodPatch, "/api/v1/users/:id", s.apiUserUpdate, authz.Need("user", "update"))
+	r.add(http.MethodPost, "/api/v1/users/:id/disable", s.apiUserAction("disable"), authz.Need("user", "disable"))
+	r.add(http.MethodPost, "/api/v1/users/:id/enable", s.apiUserAction("enable"), authz.Need("user", "disable"))
+	r.add(http.MethodPost, "/api/v1/users/:id/unlock", s.apiUserAction("unlock"), authz.Need("user", "unlock"))
+	r.add(http.MethodPost, "/api/v1/users/:id/reset-password", s.apiUserAction("reset-password"), authz.Need("user", "reset_password"))
+	r.add(http.MethodGet, "/api/v1/role-assignments", s.apiRoleAssignmentsList, authz.Need("role_assignment", "read"))
+	r.add(http.MethodPost, "/api/v1/role-assignments", s.apiRoleAssignmentCreate, authz.Need("role_assignment", "create"))
+	r.add(http.MethodPost, "/api/v1/role-assignments/:id/revoke", s.apiRoleAssignmentRevoke, authz.Need("role_assignment", "revoke"))
 
 	// Security administration: login events and online sessions.
 
 	// Audit log.
 
 	// Profile and personal API tokens.
+	r.add(http.MethodGet, "/profile", s.profile, authz.User())
+	r.add(http.MethodPost, "/profile/tokens", s.profileCreateToken, authz.User())
+	r.add(http.MethodPost, "/profile/tokens/:id/revoke", s.profileRevokeToken, authz.User())
+	r.add(http.MethodGet, "/api/v1/tokens", s.apiTokens, authz.User())
+	r.add(http.MethodPost, "/api/v1/tokens", s.apiCreateToken, authz.User())
+	r.add(http.MethodGet, "/api/v1/tokens/:id", s.apiToken, authz.User())
+	r.add(http.MethodDelete, "/api/v1/tokens/:id", s.apiRevokeToken, authz.User())
 
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/me", s.apiMe, authz.User())

@@ -1,0 +1,198 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+
+	"tongxin/internal/model"
+	"tongxin/internal/testenv"
+)
+
+// Roles of the matrix; each gets a user in its own tenant.
+const (
+	anon     = "anonymous"
+	sysadmin = model.RoleSysadmin
+	secadmin = model.RoleSecadmin
+	auditor  = model.RoleAuditor
+	reviewer = model.RoleDistrictReviewer
+	plain    = "no_role" // a logged-in user with no role at all
+)
+
+var matrixRoles = []string{anon, sysadmin, secadmin, auditor, reviewer, plain}
+
+// everyone logged in.
+var anyUser = []string{sysadmin, secadmin, auditor, reviewer, plain}
+
+// matrixRow is one route: who may call it. Paths use {user}, {ra}, {session},
+// {token} for objects the test creates. Add a row with every new route: the
+// test fails on a registered route that has none.
+type matrixRow struct {
+	method, path string
+	allow        []string // roles that must not get 401/403/404
+	public       bool     // anonymous allowed too
+}
+
+var matrix = []matrixRow{
+	{"GET", "/healthz", nil, true},
+	{"GET", "/readyz", nil, true},
+	{"GET", "/metrics", nil, true},
+	{"GET", "/static/*", nil, true},
+	{"GET", "/login", nil, true},
+	{"POST", "/login", nil, true},
+	{"GET", "/locale/:lang", nil, true},
+	{"POST", "/logout", anyUser, false},
+	{"GET", "/profile/password", anyUser, false},
+	{"POST", "/profile/password", anyUser, false},
+	{"GET", "/", anyUser, false},
+	{"GET", "/api/v1/me", anyUser, false},
+
+	{"GET", "/admin/users", []string{sysadmin, secadmin}, false},
+	{"GET", "/admin/users/export", []string{sysadmin, secadmin}, false},
+	{"GET", "/admin/users/new", []string{sysadmin, secadmin}, false},
+	{"POST", "/admin/users", []string{sysadmin, secadmin}, false},
+	{"GET", "/admin/users/{user}", []string{sysadmin, secadmin}, false},
+	{"GET", "/admin/users/{user}/edit", []string{sysadmin}, false},
+	{"POST", "/admin/users/{user}", []string{sysadmin}, false},
+	{"POST", "/admin/users/{user}/disable", []string{sysadmin}, false},
+	{"POST", "/admin/users/{user}/enable", []string{sysadmin}, false},
+	{"POST", "/admin/users/{user}/unlock", []string{secadmin}, false},
+	{"POST", "/admin/users/{user}/reset-password", []string{sysadmin}, false},
+	{"POST", "/admin/users/{user}/roles", []string{secadmin}, false},
+	{"POST", "/admin/role-assignments/{ra}/revoke", []string{secadmin}, false},
+	{"GET", "/api/v1/users", []string{sysadmin, secadmin}, false},
+	{"POST", "/api/v1/users", []string{sysadmin, secadmin}, false},
+	{"GET", "/api/v1/users/{user}", []string{sysadmin, secadmin}, false},
+	{"PATCH", "/api/v1/users/{user}", []string{sysadmin}, false},
+	{"POST", "/api/v1/users/{user}/disable", []string{sysadmin}, false},
+	{"POST", "/api/v1/users/{user}/enable", []string{sysadmin}, false},
+	{"POST", "/api/v1/users/{user}/unlock", []string{secadmin}, false},
+	{"POST", "/api/v1/users/{user}/reset-password", []string{sysadmin}, false},
+	{"GET", "/api/v1/role-assignments", []string{secadmin}, false},
+	{"POST", "/api/v1/role-assignments", []string{secadmin}, false},
+	{"POST", "/api/v1/role-assignments/{ra}/revoke", []string{secadmin}, false},
+}
+
+// echoPath turns a matrix path back into the route pattern.
+func echoPath(p string) string {
+	r := strings.NewReplacer("{user}", ":id", "{ra}", ":id", "{session}", ":id", "{token}", ":id", "{uid}", ":uid", "{lang}", ":lang")
+	return r.Replace(p)
+}
+
+// TestAuthorizationMatrix calls every route as every role and checks that no
+// role gets past a route it is not allowed, and that allowed roles get in.
+func TestAuthorizationMatrix(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			srv := testenv.NewServer(t, d)
+			// Every route is in the matrix.
+			declared := map[string]bool{}
+			for _, row := range matrix {
+				declared[row.method+" "+echoPath(row.path)] = true
+			}
+			for key := range srv.App.Web.Perms() {
+				if !declared[key] {
+					t.Errorf("route %s has no row in the authorization matrix", key)
+				}
+			}
+
+			clients := map[string]*testenv.Client{}
+			login := func(role string) *testenv.Client {
+				c := srv.Client(t)
+				if role != anon {
+					c.Login("m_"+role, testenv.Password)
+				}
+				return c
+			}
+			for _, role := range matrixRoles {
+				if role != anon {
+					r, dom := role, "sys"
+					switch role {
+					case reviewer:
+						dom = "district:310104"
+					case plain:
+						r = ""
+					}
+					srv.CreateUser(t, "m_"+role, r, dom)
+				}
+				clients[role] = login(role)
+			}
+			for _, row := range matrix {
+				for _, role := range matrixRoles {
+					// Fresh objects per call: an allowed call may change them.
+					victim := srv.CreateUser(t, fmt.Sprintf("v%d", victimSeq()), model.RoleDistrictReviewer, "district:310101")
+					ras, _ := srv.DB.RoleAssignmentsOfUser(t.Context(), victim.ID)
+					path := strings.NewReplacer("{user}", fmt.Sprint(victim.ID), "{ra}", fmt.Sprint(ras[0].ID)).Replace(row.path)
+					if strings.Contains(path, "*") {
+						path = strings.Replace(path, "*", "css/app.css", 1) // any static name; 404 is fine for the file itself
+					}
+					path = strings.Replace(path, ":lang", "en", 1)
+					if path == "/api/v1/role-assignments" && row.method == "GET" {
+						path += fmt.Sprintf("?user_id=%d", victim.ID)
+					}
+					c := clients[role]
+					if row.path == "/logout" {
+						c = login(role) // logging out must not end the matrix's own sessions
+					}
+					res := call(t, c, row.method, path)
+					allowed := row.public || slices.Contains(row.allow, role)
+					check(t, row, role, path, res, allowed)
+				}
+			}
+		})
+	}
+}
+
+var victimCounter int
+
+func victimSeq() int { victimCounter++; return victimCounter }
+
+// call sends a request with the CSRF token a browser (page) or script with a
+// session (API) would send, and an empty body.
+func call(t *testing.T, c *testenv.Client, method, path string) *testenv.Response {
+	t.Helper()
+	if method == http.MethodGet {
+		return c.Get(path)
+	}
+	token := c.CSRFCookie()
+	if strings.HasPrefix(path, "/api/") {
+		req, _ := http.NewRequest(method, c.URL(path), strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", token)
+		return c.Do(req)
+	}
+	return c.PostForm(path, url.Values{"csrf_token": {token}})
+}
+
+func check(t *testing.T, row matrixRow, role, path string, res *testenv.Response, allowed bool) {
+	t.Helper()
+	api := strings.HasPrefix(path, "/api/")
+	denied := res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden || res.Status == http.StatusNotFound ||
+		(res.Status == http.StatusSeeOther && strings.HasPrefix(res.Location(), "/login"))
+	switch {
+	case role == anon && !row.public:
+		want := http.StatusSeeOther
+		if api {
+			want = http.StatusUnauthorized
+		}
+		if res.Status != want || (!api && !strings.HasPrefix(res.Location(), "/login")) {
+			t.Errorf("%s %s as anonymous: %d %s, want %d to the login", row.method, path, res.Status, res.Location(), want)
+		}
+	case allowed:
+		if denied && !strings.HasPrefix(path, "/static/") && !(row.method == "POST" && path == "/logout") {
+			t.Errorf("%s %s as %s: %d, want to get in", row.method, path, role, res.Status)
+		}
+		if res.Status >= 500 {
+			t.Errorf("%s %s as %s: %d", row.method, path, role, res.Status)
+		}
+	default:
+		if res.Status != http.StatusForbidden && res.Status != http.StatusNotFound {
+			t.Errorf("LEAK: %s %s as %s: %d, want 403 or 404", row.method, path, role, res.Status)
+		}
+	}
+}
+
