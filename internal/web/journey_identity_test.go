@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"tongxin/internal/model"
 	"tongxin/internal/store"
 	"tongxin/internal/testenv"
@@ -31,7 +29,7 @@ func TestBrowserIdentityJourney(t *testing.T) {
 		b.WaitVisible(`#main`)
 	}
 	logout := func() {
-		b.Run(chromedp.Click(`details.user-menu summary`, chromedp.ByQuery))
+		b.Click(`details.user-menu summary`)
 		b.Submit(`form[action="/logout"]`)
 		b.WaitVisible(`#username`)
 	}
@@ -56,10 +54,10 @@ func TestBrowserIdentityJourney(t *testing.T) {
 	// 2. …and grants 区级审核员 of 徐汇区 from today for a year.
 	b.Click(`.form-actions a.btn-primary`)
 	b.WaitVisible(`#grant-role`)
-	b.Run(chromedp.SetValue(`#grant-role`, "district_reviewer", chromedp.ByQuery))
-	b.Run(chromedp.SetValue(`#grant-domain`, "district:310104", chromedp.ByQuery))
+	b.SetValue(`#grant-role`, "district_reviewer")
+	b.SetValue(`#grant-domain`, "district:310104")
 	until := time.Now().AddDate(1, 0, 0).Format("2006-01-02")
-	b.Run(chromedp.SetValue(`#grant-valid_until`, until, chromedp.ByQuery))
+	b.SetValue(`#grant-valid_until`, until)
 	b.Submit(`form[action$="/roles"]`)
 	b.WaitVisible(`.tag-role-active`)
 	shot("2-role-granted.png")

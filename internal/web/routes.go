@@ -75,8 +75,20 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/role-assignments/:id/revoke", s.apiRoleAssignmentRevoke, authz.Need("role_assignment", "revoke"))
 
 	// Security administration: login events and online sessions.
+	r.add(http.MethodGet, "/admin/login-events", s.loginEventsList, authz.Need("login_event", "read"))
+	r.add(http.MethodGet, "/admin/login-events/export", s.loginEventsExport, authz.Need("login_event", "export"))
+	r.add(http.MethodGet, "/admin/sessions", s.sessionsList, authz.Need("session", "read"))
+	r.add(http.MethodPost, "/admin/sessions/:id/revoke", s.sessionRevoke, authz.Need("session", "revoke"))
+	r.add(http.MethodPost, "/admin/sessions/user/:uid/revoke", s.userSessionsRevoke, authz.Need("session", "revoke"))
+	r.add(http.MethodGet, "/api/v1/login-events", s.apiLoginEvents, authz.Need("login_event", "read"))
+	r.add(http.MethodGet, "/api/v1/sessions", s.apiSessions, authz.Need("session", "read"))
+	r.add(http.MethodPost, "/api/v1/sessions/:id/revoke", s.apiSessionRevoke, authz.Need("session", "revoke"))
+	r.add(http.MethodPost, "/api/v1/sessions/user/:uid/revoke", s.apiUserSessionsRevoke, authz.Need("session", "revoke"))
 
 	// Audit log.
+	r.add(http.MethodGet, "/admin/audit-log", s.auditLogList, authz.Need("audit_log", "read"))
+	r.add(http.MethodGet, "/admin/audit-log/export", s.auditLogExport, authz.Need("audit_log", "export"))
+	r.add(http.MethodGet, "/api/v1/audit-log", s.apiAuditLog, authz.Need("audit_log", "read"))
 
 	// Profile and personal API tokens.
 	r.add(http.MethodGet, "/profile", s.profile, authz.User())
@@ -88,6 +100,7 @@ func (s *Server) routes() {
 	r.add(http.MethodDelete, "/api/v1/tokens/:id", s.apiRevokeToken, authz.User())
 
 	// JSON API.
+	r.add(http.MethodGet, "/api/v1/openapi.json", s.serveOpenAPI, authz.Public())
 	r.add(http.MethodGet, "/api/v1/me", s.apiMe, authz.User())
 }
 
