@@ -274,4 +274,3 @@ func OneTimePassword() (string, error) {
 	}
 	return string(out), nil
 }
-

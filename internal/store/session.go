@@ -36,6 +36,11 @@ type SessionOwner struct {
 	UserID    int64
 	IP        string
 	UserAgent string
+	// loaded is the (hashed) token this request's session was read with.
+	// Committing that token again may only update its row: if the row is
+	// gone, an administrator ended the session while the request ran, and
+	// writing it back would bring a forced-out user back, unlisted.
+	loaded string
 }
 
 type ownerKey struct{}
@@ -59,12 +64,20 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	if err != nil {
 		return nil, false, err
 	}
+	if o, ok := ctx.Value(ownerKey{}).(*SessionOwner); ok {
+		o.loaded = token
+	}
 	return row.Data, true, nil
 }
 
-// CommitCtx inserts or replaces the session.
+// CommitCtx inserts or replaces the session; a session this request loaded
+// is only updated, never recreated (see SessionOwner).
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	now := s.db.Now()
+	if o, ok := ctx.Value(ownerKey{}).(*SessionOwner); ok && o.loaded == token && o.UserID == 0 {
+		return s.db.conn(ctx).Model(&session{}).Where("token = ?", token).
+			Updates(map[string]any{"data": b, "expiry": expiry.UTC(), "updated_at": now}).Error
+	}
 	row := session{Token: token, Data: b, Expiry: expiry.UTC(), CreatedAt: now, UpdatedAt: now}
 	cols := []string{"data", "expiry", "updated_at"}
 	if o, ok := ctx.Value(ownerKey{}).(*SessionOwner); ok && o.UserID != 0 {

@@ -7,9 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
+	"time"
 
 	"tongxin/internal/model"
+	"tongxin/internal/store"
 	"tongxin/internal/testenv"
 )
 
@@ -75,6 +76,32 @@ var matrix = []matrixRow{
 	{"GET", "/api/v1/role-assignments", []string{secadmin}, false},
 	{"POST", "/api/v1/role-assignments", []string{secadmin}, false},
 	{"POST", "/api/v1/role-assignments/{ra}/revoke", []string{secadmin}, false},
+	{"GET", "/api/v1/openapi.json", nil, true},
+
+	// Security administration: login events (secadmin, auditor) and sessions (secadmin).
+	{"GET", "/admin/login-events", []string{secadmin, auditor}, false},
+	{"GET", "/admin/login-events/export", []string{secadmin, auditor}, false},
+	{"GET", "/admin/sessions", []string{secadmin}, false},
+	{"POST", "/admin/sessions/{session}/revoke", []string{secadmin}, false},
+	{"POST", "/admin/sessions/user/{uid}/revoke", []string{secadmin}, false},
+	{"GET", "/api/v1/login-events", []string{secadmin, auditor}, false},
+	{"GET", "/api/v1/sessions", []string{secadmin}, false},
+	{"POST", "/api/v1/sessions/{session}/revoke", []string{secadmin}, false},
+	{"POST", "/api/v1/sessions/user/{uid}/revoke", []string{secadmin}, false},
+
+	// Audit log: the auditor alone (三员分立).
+	{"GET", "/admin/audit-log", []string{auditor}, false},
+	{"GET", "/admin/audit-log/export", []string{auditor}, false},
+	{"GET", "/api/v1/audit-log", []string{auditor}, false},
+
+	// Profile and personal tokens: everyone their own; another's token is 404.
+	{"GET", "/profile", anyUser, false},
+	{"POST", "/profile/tokens", anyUser, false},
+	{"POST", "/profile/tokens/{token}/revoke", nil, false},
+	{"GET", "/api/v1/tokens", anyUser, false},
+	{"POST", "/api/v1/tokens", anyUser, false},
+	{"GET", "/api/v1/tokens/{token}", nil, false},
+	{"DELETE", "/api/v1/tokens/{token}", nil, false},
 }
 
 // echoPath turns a matrix path back into the route pattern.
@@ -126,7 +153,22 @@ func TestAuthorizationMatrix(t *testing.T) {
 					// Fresh objects per call: an allowed call may change them.
 					victim := srv.CreateUser(t, fmt.Sprintf("v%d", victimSeq()), model.RoleDistrictReviewer, "district:310101")
 					ras, _ := srv.DB.RoleAssignmentsOfUser(t.Context(), victim.ID)
-					path := strings.NewReplacer("{user}", fmt.Sprint(victim.ID), "{ra}", fmt.Sprint(ras[0].ID)).Replace(row.path)
+					vtok := &model.APIToken{UserID: victim.ID, Name: "victim", TokenHash: model.HashToken(fmt.Sprint("txn_victim", victim.ID)), Prefix: "txn_vict"}
+					if err := srv.DB.CreateAPIToken(t.Context(), vtok); err != nil {
+						t.Fatal(err)
+					}
+					sctx, owner := store.WithSessionOwner(t.Context())
+					owner.UserID = victim.ID
+					stok := fmt.Sprint("victim-session-", victim.ID)
+					if err := srv.DB.Sessions().CommitCtx(sctx, stok, []byte("x"), time.Now().Add(time.Hour)); err != nil {
+						t.Fatal(err)
+					}
+					sid, err := srv.DB.SessionIDByToken(t.Context(), stok)
+					if err != nil {
+						t.Fatal(err)
+					}
+					path := strings.NewReplacer("{user}", fmt.Sprint(victim.ID), "{uid}", fmt.Sprint(victim.ID), "{ra}", fmt.Sprint(ras[0].ID),
+						"{token}", fmt.Sprint(vtok.ID), "{session}", fmt.Sprint(sid)).Replace(row.path)
 					if strings.Contains(path, "*") {
 						path = strings.Replace(path, "*", "css/app.css", 1) // any static name; 404 is fine for the file itself
 					}
@@ -195,4 +237,3 @@ func check(t *testing.T, row matrixRow, role, path string, res *testenv.Response
 		}
 	}
 }
-

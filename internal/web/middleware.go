@@ -118,8 +118,11 @@ func skipNonApp(c echo.Context) bool {
 
 // isBearer reports an API request authenticated by a token instead of a cookie;
 // it carries no ambient credential, so CSRF does not apply.
+// Only API paths accept a token: a page request with one is an ordinary
+// (cookie) request. The scheme name is case-insensitive (RFC 7235).
 func isBearer(c echo.Context) bool {
-	return strings.HasPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	return len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") && strings.HasPrefix(c.Request().URL.Path, "/api/")
 }
 
 func (s *Server) newSessionManager() *scs.SessionManager {
@@ -176,6 +179,9 @@ func (s *Server) csrfMiddleware() echo.MiddlewareFunc {
 // loadUser puts the session's user, if any and still active, in the context.
 func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if isBearer(c) && IsAPI(c) {
+			return s.loadBearer(next)(c) // bearer.go; on a page path a token is ignored
+		}
 		if skipNonApp(c) || isBearer(c) {
 			return next(c)
 		}
