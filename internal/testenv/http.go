@@ -274,3 +274,20 @@ func (c *Client) CSRFCookie() string {
 	c.Get("/login")
 	return find()
 }
+
+// Cookie returns the value of a cookie in the client's jar ("" when absent).
+func (c *Client) Cookie(name string) string {
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// SetCookie plants a cookie, as an attacker fixing a session would.
+func (c *Client) SetCookie(name, value string) {
+	u, _ := url.Parse(c.base)
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
