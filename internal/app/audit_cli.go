@@ -94,7 +94,7 @@ func runAuditArchive(ctx context.Context, cl *cli, args []string) error {
 		osUser = u.Username
 	}
 	host, _ := os.Hostname()
-	svc := service.NewAudit(service.Deps{DB: db}, service.AuditOptions{})
+	svc := service.NewAudit(service.Deps{DB: db}, service.AuditOptions{MinArchiveAge: cfg.Security.AuditMinAge})
 	res, err := svc.Archive(ctx, model.Actor{Username: "cli", IP: "local"}, service.ArchiveRequest{
 		OlderThan: age, File: path, OSUser: osUser, Host: host,
 	}, sink)

@@ -77,6 +77,9 @@ type Security struct {
 	LockoutDuration time.Duration `yaml:"lockout_duration"`
 	// LoginRatePerIP is the number of login attempts an IP may make per minute.
 	LoginRatePerIP int `yaml:"login_rate_per_ip"`
+	// AuditMinAge is how old audit rows must be before `tongxin audit archive`
+	// may remove them; never less than 180 days (网络安全法 第二十一条).
+	AuditMinAge time.Duration `yaml:"audit_min_age"`
 }
 
 // Default returns the configuration before any file or environment is read.
@@ -108,6 +111,7 @@ func Default() Config {
 			LockoutWindow:   15 * time.Minute,
 			LockoutDuration: 15 * time.Minute,
 			LoginRatePerIP:  30,
+			AuditMinAge:     180 * 24 * time.Hour,
 		},
 	}
 }
@@ -205,6 +209,9 @@ func (c Config) Validate() error {
 	}
 	if c.Security.LoginRatePerIP < 1 {
 		return &KeyError{"security.login_rate_per_ip", "must be at least 1"}
+	}
+	if c.Security.AuditMinAge < 180*24*time.Hour {
+		return &KeyError{"security.audit_min_age", "must be at least 4320h (180 days), the minimum the Cybersecurity Law asks"}
 	}
 	if c.UploadDir == "" {
 		return &KeyError{"upload_dir", "must not be empty"}

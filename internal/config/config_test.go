@@ -105,3 +105,29 @@ func TestDefaultsAreValid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestExampleConfigIsValid keeps configs/tongxin.example.yaml loadable: it
+// names every key with its default.
+func TestExampleConfigIsValid(t *testing.T) {
+	cfg, err := Load("../../configs/tongxin.example.yaml", envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(mustRead(t, "../../configs/tongxin.example.yaml")), strings.Split(k, ".")[len(strings.Split(k, "."))-1]+":") {
+			t.Errorf("the example lacks %s", k)
+		}
+	}
+	if cfg != Default() {
+		t.Errorf("the example differs from the defaults:\n example %+v\n default %+v", cfg, Default())
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

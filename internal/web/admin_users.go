@@ -178,7 +178,8 @@ type userShowPage struct {
 
 type assignmentRow struct {
 	model.RoleAssignment
-	State string // active, future, ended
+	State       string // active, future, ended
+	DomainLabel string
 }
 
 type grantForm struct {
@@ -214,6 +215,7 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 			return err
 		}
 		now := time.Now()
+		label := s.domainLabeler(ctx, Locale(c))
 		for _, ra := range ras {
 			st := "active"
 			switch {
@@ -222,7 +224,11 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 			case ra.ValidFrom.After(now):
 				st = "future"
 			}
-			page.Assignments = append(page.Assignments, assignmentRow{RoleAssignment: ra, State: st})
+			dl, err := label(ra.Domain)
+			if err != nil {
+				return err
+			}
+			page.Assignments = append(page.Assignments, assignmentRow{RoleAssignment: ra, State: st, DomainLabel: dl})
 		}
 		if page.Districts, err = s.db.Districts(ctx); err != nil {
 			return err

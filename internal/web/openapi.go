@@ -48,6 +48,10 @@ var apiDocs = map[string]apiDoc{
 	"POST /api/v1/users/:id/unlock":         {Tag: "users", Summary: "Clear a lockout", Response: "User"},
 	"POST /api/v1/users/:id/reset-password": {Tag: "users", Summary: "Reset the password; answers the one-time password once", Response: "CreatedUser"},
 
+	"GET /api/v1/audit-log": {Tag: "audit", Summary: "The audit log, newest first (audit admin only)", Response: "list:AuditEntry", Query: withList(map[string]string{
+		"from": "from this day (YYYY-MM-DD, Asia/Shanghai) or this instant (RFC 3339)", "to": "up to and including this day, or before this instant",
+		"username": "username contains", "action": "action code starts with, e.g. login. or user.create", "object_kind": "object kind, e.g. user", "object_id": "object id"})},
+
 	"GET /api/v1/role-assignments":             {Tag: "roles", Summary: "A user's role assignments", Response: "list:RoleAssignment", Query: map[string]string{"user_id": "the user (required)"}},
 	"POST /api/v1/role-assignments":            {Tag: "roles", Summary: "Grant a role in a domain for a window", Body: "Grant", Response: "RoleAssignment"},
 	"POST /api/v1/role-assignments/:id/revoke": {Tag: "roles", Summary: "End an assignment now", Response: "RoleAssignment"},
@@ -84,6 +88,9 @@ var apiSchemas = map[string]schema{
 		"version": integer}),
 	"CreatedUser":    obj(nil, map[string]schema{"user": {"$ref": "#/components/schemas/User"}, "one_time_password": str}),
 	"RoleAssignment": obj(nil, map[string]schema{"id": integer, "user_id": integer, "role": str, "domain": str, "valid_from": dateTime, "valid_until": nullTime, "granted_by": {"type": "integer", "nullable": true}, "source": str, "created_at": dateTime}),
+	"AuditEntry": obj(nil, map[string]schema{"id": integer, "created_at": dateTime, "user_id": {"type": "integer", "nullable": true},
+		"username": str, "ip": str, "request_id": str, "action": str, "object_kind": str, "object_id": str, "domain": str,
+		"changes": {"description": "JSON object: {field: [before, after]} or {field: value}; null when none", "nullable": true}}),
 	"Grant": obj([]string{"user_id", "role", "domain"}, map[string]schema{"user_id": integer,
 		"role":   {"type": "string", "enum": []string{"sysadmin", "secadmin", "auditor", "district_admin", "district_reviewer", "alliance_secretary", "unit_contact"}},
 		"domain": {"type": "string", "example": "district:310104"}, "valid_from": dateTime, "valid_until": nullTime}),

@@ -144,7 +144,7 @@ func (s *Server) profileRoles(c echo.Context, userID int64) ([]profileRole, erro
 	if len(ras) == 0 {
 		return nil, nil
 	}
-	var districts map[int64]string
+	label := s.domainLabeler(c.Request().Context(), loc)
 	out := make([]profileRole, 0, len(ras))
 	for _, ra := range ras {
 		// The role names are the user administration's (users.yaml).
@@ -152,30 +152,11 @@ func (s *Server) profileRoles(c echo.Context, userID int64) ([]profileRole, erro
 		if key := "role.name." + ra.Role; s.cat.Has(key) {
 			r.Label = s.cat.T(loc, key)
 		}
-		kind, id, err := model.ParseDomain(ra.Domain)
-		switch {
-		case err != nil:
-			r.Domain = ra.Domain
-		case kind == model.DomainSys:
-			r.Domain = s.cat.T(loc, "profile.domain.sys")
-		case kind == model.DomainDistrict:
-			if districts == nil {
-				ds, err := s.db.Districts(c.Request().Context())
-				if err != nil {
-					return nil, err
-				}
-				districts = make(map[int64]string, len(ds))
-				for _, d := range ds {
-					districts[d.ID] = d.Name
-				}
-			}
-			r.Domain = districts[id]
-			if r.Domain == "" {
-				r.Domain = ra.Domain
-			}
-		default:
-			r.Domain = s.cat.T(loc, "profile.domain."+kind, id)
+		d, err := label(ra.Domain)
+		if err != nil {
+			return nil, err
 		}
+		r.Domain = d
 		out = append(out, r)
 	}
 	return out, nil

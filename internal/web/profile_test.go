@@ -45,6 +45,15 @@ func sendJSON(c *testenv.Client, method, path, body string) *testenv.Response {
 	return c.Send(method, path, "application/json", strings.NewReader(body))
 }
 
+// sessionJSON sends JSON as a logged-in script would: session cookie plus
+// the CSRF token in X-CSRF-Token.
+func sessionJSON(c *testenv.Client, method, path, body string) *testenv.Response {
+	req, _ := http.NewRequest(method, c.URL(path), strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", c.CSRFCookie())
+	return c.Do(req)
+}
+
 type tokenResp struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`
@@ -175,7 +184,7 @@ func TestProfileAndTokens(t *testing.T) {
 
 				mk := func(name string, days int) (int64, string) {
 					t.Helper()
-					res := sendJSON(bearer(t, srv, secret), http.MethodPost, "/api/v1/tokens", fmt.Sprintf(`{"name":%q,"expires_in_days":%d}`, name, days))
+					res := sessionJSON(c, http.MethodPost, "/api/v1/tokens", fmt.Sprintf(`{"name":%q,"expires_in_days":%d}`, name, days))
 					if res.Status != http.StatusCreated {
 						t.Fatalf("create %s: %d %s", name, res.Status, res.Body)
 					}
@@ -216,11 +225,14 @@ func TestProfileAndTokens(t *testing.T) {
 				}
 			})
 
-			t.Run("the JSON API: create needs no CSRF with a token, lists, validates, revokes", func(t *testing.T) {
+			t.Run("the JSON API: a token cannot mint tokens, lists, validates, revokes without CSRF", func(t *testing.T) {
 				bc := bearer(t, srv, secret)
-				res := sendJSON(bc, http.MethodPost, "/api/v1/tokens", `{"name":"ci"}`)
+				if res := sendJSON(bc, http.MethodPost, "/api/v1/tokens", `{"name":"ci"}`); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "token_needs_session") {
+					t.Fatalf("a bearer token creating a token: %d %s", res.Status, res.Body)
+				}
+				res := sessionJSON(c, http.MethodPost, "/api/v1/tokens", `{"name":"ci"}`)
 				if res.Status != http.StatusCreated {
-					t.Fatalf("bearer POST without a CSRF token: %d %s", res.Status, res.Body)
+					t.Fatalf("session POST with the CSRF header: %d %s", res.Status, res.Body)
 				}
 				ci := decode[tokenResp](t, res)
 				if !model.LooksLikeToken(ci.Token) || ci.Prefix != ci.Token[:8] || ci.Status != "active" || res.Location() != fmt.Sprintf("/api/v1/tokens/%d", ci.ID) {
@@ -266,13 +278,13 @@ func TestProfileAndTokens(t *testing.T) {
 					`{"name":"x","expires_in_days":3651}`:               "expires_in_days",
 					`{"name":"x","expires_in_days":"many"}`:             "expires_in_days",
 				} {
-					res := sendJSON(bc, http.MethodPost, "/api/v1/tokens", body)
+					res := sessionJSON(c, http.MethodPost, "/api/v1/tokens", body)
 					e := decode[apiErr](t, res)
 					if res.Status != http.StatusBadRequest || e.Error.Code != "validation_failed" || e.Error.Fields[field] == "" {
 						t.Errorf("POST %s: %d %s, want 400 on %s", body, res.Status, res.Body, field)
 					}
 				}
-				if res := sendJSON(bc, http.MethodPost, "/api/v1/tokens", `{"name":"x","expires_in_days":3650}`); res.Status != http.StatusCreated {
+				if res := sessionJSON(c, http.MethodPost, "/api/v1/tokens", `{"name":"x","expires_in_days":3650}`); res.Status != http.StatusCreated {
 					t.Errorf("3650 days: %d", res.Status)
 				}
 
