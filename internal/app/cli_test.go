@@ -183,3 +183,30 @@ func waitFor(t *testing.T, u string, done chan int, stderr fmt.Stringer) {
 	}
 	t.Fatalf("%s did not answer within 20 s", u)
 }
+
+// TestUserCommands runs tongxin user create, list and reset-password.
+func TestUserCommands(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	env := map[string]string{"TONGXIN_DATABASE_URL": "sqlite:" + filepath.Join(dir, "u.db")}
+	code, out, errs := run(t, context.Background(), env, "user", "create", "--username", "li.si", "--display-name", "李四", "--role", "district_reviewer", "--domain", "district:310104")
+	if code != 0 || !strings.Contains(out, "one-time password") {
+		t.Fatalf("create: %d %q %q", code, out, errs)
+	}
+	code, _, errs = run(t, context.Background(), env, "user", "create", "--username", "wang", "--display-name", "王", "--role", "alliance_chair", "--domain", "alliance:1")
+	if code == 0 || !strings.Contains(errs, "轮值") {
+		t.Fatalf("a derived role by hand: %d %q", code, errs)
+	}
+	code, _, errs = run(t, context.Background(), env, "user", "create", "--username", "X!", "--display-name", "x")
+	if code == 0 || !strings.Contains(errs, "username") {
+		t.Fatalf("bad username: %d %q", code, errs)
+	}
+	code, out, _ = run(t, context.Background(), env, "user", "list")
+	if code != 0 || !strings.Contains(out, "li.si") || !strings.Contains(out, "district_reviewer@district:310104") || strings.Contains(out, "wang") {
+		t.Fatalf("list: %d %q (the refused create must leave no account)", code, out)
+	}
+	code, out, _ = run(t, context.Background(), env, "user", "reset-password", "li.si")
+	if code != 0 || !strings.Contains(out, "one-time password") {
+		t.Fatalf("reset: %d %q", code, out)
+	}
+}

@@ -203,6 +203,31 @@ func TestShell(t *testing.T) {
 				}
 			})
 
+			t.Run("an htmx request gets the content block only", func(t *testing.T) {
+				c := srv.Client(t)
+				req, _ := http.NewRequest(http.MethodGet, c.URL("/login"), nil)
+				req.Header.Set("HX-Request", "true")
+				res := c.Do(req)
+				if res.Status != http.StatusOK || strings.Contains(res.Body, "<html") || !strings.Contains(res.Body, `name="username"`) {
+					t.Fatalf("htmx fragment: %d %.200s", res.Status, res.Body)
+				}
+			})
+
+			t.Run("the locale switch changes the language and <html lang>", func(t *testing.T) {
+				c := srv.Client(t)
+				res := c.Get("/locale/en?next=/login")
+				if res.Status != http.StatusSeeOther || res.Location() != "/login" {
+					t.Fatalf("switch: %d %s", res.Status, res.Location())
+				}
+				res = c.Get("/login")
+				if lang, _ := res.Doc(t).Find("html").Attr("lang"); lang != "en" || !strings.Contains(res.Body, "Sign in") {
+					t.Errorf("after switching: lang %q", lang)
+				}
+				if res := c.Get("/locale/en?next=//evil.example"); res.Location() != "/" {
+					t.Errorf("open redirect through next: %s", res.Location())
+				}
+			})
+
 			t.Run("operations endpoints", func(t *testing.T) {
 				c := srv.Client(t)
 				if res := c.Get("/healthz"); res.Status != http.StatusOK {
