@@ -114,16 +114,18 @@ func (s *Roles) Create(ctx context.Context, actor model.Actor, g Grant) (*model.
 	return ra, s.authz.Reload(ctx)
 }
 
-// Revoke ends an assignment now (the row stays, as history).
-func (s *Roles) Revoke(ctx context.Context, actor model.Actor, id int64) error {
+// Revoke ends an assignment now (the row stays, as history) and returns it.
+func (s *Roles) Revoke(ctx context.Context, actor model.Actor, id int64) (*model.RoleAssignment, error) {
 	if err := s.authz.Check(actor.UserID, SysChain, "role_assignment", "revoke"); err != nil {
-		return err
+		return nil, err
 	}
+	var out *model.RoleAssignment
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		ra, err := s.db.RoleAssignmentByID(ctx, id)
 		if err != nil {
 			return err
 		}
+		out = ra
 		if ra.Source == model.SourceRotation {
 			return model.Rule("derived_role", "role.chair_is_derived")
 		}
@@ -134,15 +136,21 @@ func (s *Roles) Revoke(ctx context.Context, actor model.Actor, id int64) error {
 		if err := s.db.EndRoleAssignment(ctx, id, now); err != nil {
 			return err
 		}
+		out.ValidUntil = &now
 		if err := s.db.Notify(ctx, authz.Channel, "role_assignment"); err != nil {
 			return err
 		}
 		return audit(ctx, s.db, actor, "role_assignment.revoke", "role_assignment", id, ra.Domain, map[string]Change{
-			"valid_until": {ra.ValidUntil, now}, "role": {ra.Role, ra.Role}, "user_id": {ra.UserID, ra.UserID},
+			"valid_until": {nil, now}, "role": {ra.Role, ra.Role}, "user_id": {ra.UserID, ra.UserID},
 		})
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.authz.Reload(ctx)
+	return out, s.authz.Reload(ctx)
+}
+
+// Districts lists the districts (the domains a district role is granted in).
+func (s *Roles) Districts(ctx context.Context) ([]model.District, error) {
+	return s.db.Districts(ctx)
 }

@@ -230,7 +230,7 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 			}
 			page.Assignments = append(page.Assignments, assignmentRow{RoleAssignment: ra, State: st, DomainLabel: dl})
 		}
-		if page.Districts, err = s.db.Districts(ctx); err != nil {
+		if page.Districts, err = s.roles.Districts(ctx); err != nil {
 			return err
 		}
 	}
@@ -393,11 +393,7 @@ func (s *Server) roleRevoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	if err := s.roles.Revoke(ctx, actor(c), id); err != nil {
-		return err
-	}
-	ra, err := s.db.RoleAssignmentByID(ctx, id)
+	ra, err := s.roles.Revoke(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}

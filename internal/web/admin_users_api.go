@@ -215,11 +215,7 @@ func (s *Server) apiRoleAssignmentRevoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	if err := s.roles.Revoke(ctx, actor(c), id); err != nil {
-		return err
-	}
-	ra, err := s.db.RoleAssignmentByID(ctx, id)
+	ra, err := s.roles.Revoke(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
