@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -24,13 +25,80 @@ const (
 	plain    = "no_role" // a logged-in user with no role at all
 )
 
-var matrixRoles = []string{anon, sysadmin, secadmin, auditor, reviewer, plain}
+// matrixRole is a user of the matrix: a role held in a domain. A domain may
+// name an object a setup made, as a {placeholder} filled from the matrix env
+// (e.g. "alliance:{home_alliance}").
+type matrixRole struct{ name, role, domain string }
+
+// matrixRoles are the users the matrix calls as; areas append theirs in a
+// matrixSetups function or an init of their own test file.
+var matrixRoles = []matrixRole{
+	{anon, "", ""},
+	{sysadmin, sysadmin, "sys"},
+	{secadmin, secadmin, "sys"},
+	{auditor, auditor, "sys"},
+	{reviewer, reviewer, "district:310104"}, // own tenant 徐汇区; foreign objects live in 310101 黄浦区
+	{plain, "", ""},
+}
+
+// matrixSetups run once per database before the users are made: they create
+// the home objects of tenant roles and record their ids in env.
+var matrixSetups []func(t *testing.T, srv *testenv.Server, env map[string]string)
+
+// matrixFixtures make a fresh object for each call of a row whose path holds
+// the placeholder, and return its id: an allowed call may change or end it.
+var matrixFixtures = map[string]func(t *testing.T, srv *testenv.Server, env map[string]string) string{
+	"{user}": func(t *testing.T, srv *testenv.Server, env map[string]string) string {
+		return fmt.Sprint(matrixVictim(t, srv).ID)
+	},
+	"{uid}": func(t *testing.T, srv *testenv.Server, env map[string]string) string {
+		return fmt.Sprint(matrixVictim(t, srv).ID)
+	},
+	"{ra}": func(t *testing.T, srv *testenv.Server, env map[string]string) string {
+		ras, err := srv.DB.RoleAssignmentsOfUser(t.Context(), matrixVictim(t, srv).ID)
+		if err != nil || len(ras) == 0 {
+			t.Fatalf("victim role: %v", err)
+		}
+		return fmt.Sprint(ras[0].ID)
+	},
+	"{token}": func(t *testing.T, srv *testenv.Server, env map[string]string) string {
+		victim := matrixVictim(t, srv)
+		vtok := &model.APIToken{UserID: victim.ID, Name: "victim", TokenHash: model.HashToken(fmt.Sprint("txn_victim", victim.ID)), Prefix: "txn_vict"}
+		if err := srv.DB.CreateAPIToken(t.Context(), vtok); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(vtok.ID)
+	},
+	"{session}": func(t *testing.T, srv *testenv.Server, env map[string]string) string {
+		victim := matrixVictim(t, srv)
+		sctx, owner := store.WithSessionOwner(t.Context())
+		owner.UserID = victim.ID
+		stok := fmt.Sprint("victim-session-", victim.ID)
+		if err := srv.DB.Sessions().CommitCtx(sctx, stok, []byte("x"), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		sid, err := srv.DB.SessionIDByToken(t.Context(), stok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(sid)
+	},
+}
+
+// matrixParams names the route parameter of a placeholder when it is not :id.
+var matrixParams = map[string]string{"{uid}": ":uid"}
+
+// matrixVictim makes another person, a reviewer of a foreign district.
+func matrixVictim(t *testing.T, srv *testenv.Server) *model.User {
+	return srv.CreateUser(t, fmt.Sprintf("v%d", victimSeq()), model.RoleDistrictReviewer, "district:310101")
+}
 
 // everyone logged in.
 var anyUser = []string{sysadmin, secadmin, auditor, reviewer, plain}
 
-// matrixRow is one route: who may call it. Paths use {user}, {ra}, {session},
-// {token} for objects the test creates. Add a row with every new route: the
+// matrixRow is one route: who may call it. Paths use {placeholders} for
+// objects made by matrixFixtures. Add a row with every new route (in your
+// area's test file: func init() { matrix = append(matrix, rows...) }): the
 // test fails on a registered route that has none.
 type matrixRow struct {
 	method, path string
@@ -104,10 +172,16 @@ var matrix = []matrixRow{
 	{"DELETE", "/api/v1/tokens/{token}", nil, false},
 }
 
+var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+
 // echoPath turns a matrix path back into the route pattern.
 func echoPath(p string) string {
-	r := strings.NewReplacer("{user}", ":id", "{ra}", ":id", "{session}", ":id", "{token}", ":id", "{uid}", ":uid", "{lang}", ":lang")
-	return r.Replace(p)
+	return placeholder.ReplaceAllStringFunc(p, func(ph string) string {
+		if param, ok := matrixParams[ph]; ok {
+			return param
+		}
+		return ":id"
+	})
 }
 
 // TestAuthorizationMatrix calls every route as every role and checks that no
@@ -127,6 +201,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			}
 
+			env := map[string]string{}
+			for _, setup := range matrixSetups {
+				setup(t, srv, env)
+			}
 			clients := map[string]*testenv.Client{}
 			login := func(role string) *testenv.Client {
 				c := srv.Client(t)
@@ -135,46 +213,30 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				return c
 			}
-			for _, role := range matrixRoles {
-				if role != anon {
-					r, dom := role, "sys"
-					switch role {
-					case reviewer:
-						dom = "district:310104"
-					case plain:
-						r = ""
-					}
-					srv.CreateUser(t, "m_"+role, r, dom)
+			for _, mr := range matrixRoles {
+				if mr.name != anon {
+					dom := placeholder.ReplaceAllStringFunc(mr.domain, func(ph string) string { return env[strings.Trim(ph, "{}")] })
+					srv.CreateUser(t, "m_"+mr.name, mr.role, dom)
 				}
-				clients[role] = login(role)
+				clients[mr.name] = login(mr.name)
 			}
 			for _, row := range matrix {
-				for _, role := range matrixRoles {
+				for _, mr := range matrixRoles {
+					role := mr.name
 					// Fresh objects per call: an allowed call may change them.
-					victim := srv.CreateUser(t, fmt.Sprintf("v%d", victimSeq()), model.RoleDistrictReviewer, "district:310101")
-					ras, _ := srv.DB.RoleAssignmentsOfUser(t.Context(), victim.ID)
-					vtok := &model.APIToken{UserID: victim.ID, Name: "victim", TokenHash: model.HashToken(fmt.Sprint("txn_victim", victim.ID)), Prefix: "txn_vict"}
-					if err := srv.DB.CreateAPIToken(t.Context(), vtok); err != nil {
-						t.Fatal(err)
-					}
-					sctx, owner := store.WithSessionOwner(t.Context())
-					owner.UserID = victim.ID
-					stok := fmt.Sprint("victim-session-", victim.ID)
-					if err := srv.DB.Sessions().CommitCtx(sctx, stok, []byte("x"), time.Now().Add(time.Hour)); err != nil {
-						t.Fatal(err)
-					}
-					sid, err := srv.DB.SessionIDByToken(t.Context(), stok)
-					if err != nil {
-						t.Fatal(err)
-					}
-					path := strings.NewReplacer("{user}", fmt.Sprint(victim.ID), "{uid}", fmt.Sprint(victim.ID), "{ra}", fmt.Sprint(ras[0].ID),
-						"{token}", fmt.Sprint(vtok.ID), "{session}", fmt.Sprint(sid)).Replace(row.path)
+					path := placeholder.ReplaceAllStringFunc(row.path, func(ph string) string {
+						fix, ok := matrixFixtures[ph]
+						if !ok {
+							t.Fatalf("no matrix fixture for %s in %s", ph, row.path)
+						}
+						return fix(t, srv, env)
+					})
 					if strings.Contains(path, "*") {
 						path = strings.Replace(path, "*", "css/app.css", 1) // any static name; 404 is fine for the file itself
 					}
 					path = strings.Replace(path, ":lang", "en", 1)
 					if path == "/api/v1/role-assignments" && row.method == "GET" {
-						path += fmt.Sprintf("?user_id=%d", victim.ID)
+						path += "?user_id=" + matrixFixtures["{user}"](t, srv, env)
 					}
 					c := clients[role]
 					if row.path == "/logout" {
