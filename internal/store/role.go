@@ -81,8 +81,7 @@ func (db *DB) EndRoleAssignment(ctx context.Context, id int64, at time.Time) err
 		Updates(map[string]any{"valid_until": at, "updated_at": db.Now()}).Error
 }
 
-// DomainExists reports whether the domain's object exists. Alliances and
-// units arrive with their own tables; until then no such domain exists.
+// DomainExists reports whether the domain's object exists.
 func (db *DB) DomainExists(ctx context.Context, kind string, id int64) (bool, error) {
 	var table string
 	switch kind {
@@ -90,6 +89,10 @@ func (db *DB) DomainExists(ctx context.Context, kind string, id int64) (bool, er
 		return true, nil
 	case model.DomainDistrict:
 		table = "districts"
+	case model.DomainAlliance:
+		table = "alliances"
+	case model.DomainUnit:
+		table = "units"
 	default:
 		return false, nil
 	}
