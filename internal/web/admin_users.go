@@ -183,7 +183,7 @@ type assignmentRow struct {
 }
 
 type grantForm struct {
-	Role, Domain, ValidFrom, ValidUntil string
+	Role, Domain, DomainOther, ValidFrom, ValidUntil string
 }
 
 func (s *Server) userShow(c echo.Context) error {
@@ -353,8 +353,15 @@ func (s *Server) roleGrant(c echo.Context) error {
 		return err
 	}
 	g := grantForm{Role: c.FormValue("role"), Domain: strings.TrimSpace(c.FormValue("domain")),
+		DomainOther: strings.TrimSpace(c.FormValue("domain_other")),
 		ValidFrom: c.FormValue("valid_from"), ValidUntil: c.FormValue("valid_until")}
-	grant := service.Grant{UserID: id, Role: g.Role, Domain: g.Domain}
+	// An alliance or a unit is typed as alliance:ID or unit:ID (there are
+	// thousands: no select would hold them); it wins over the select.
+	domain := g.Domain
+	if g.DomainOther != "" {
+		domain = g.DomainOther
+	}
+	grant := service.Grant{UserID: id, Role: g.Role, Domain: domain}
 	ve := &model.ValidationError{}
 	if g.ValidFrom != "" {
 		if t, ok := parseLocalDate(g.ValidFrom); ok {
