@@ -16,6 +16,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"tongxin/internal/app"
+	"tongxin/internal/model"
+	"tongxin/internal/store"
 	"tongxin/internal/testenv"
 )
 
@@ -96,8 +98,33 @@ func TestMigrateAndSeedOnSQLite(t *testing.T) {
 		t.Fatalf("status after up: %d %s %s", code, out, errs)
 	}
 	code, out, _ = run(t, context.Background(), env, "seed", "--demo")
-	if code != 0 || !strings.Contains(out, "4 created") {
+	if code != 0 || !strings.Contains(out, "6 created") {
 		t.Fatalf("first seed: %d %q", code, out)
+	}
+	db, err := store.Open(context.Background(), store.Options{Dialect: store.SQLite, DSN: filepath.Join(dir, "t.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, table := range []string{"streets", "grids", "service_sites", "units", "alliances", "memberships", "committees", "committee_members", "role_assignments"} {
+		var n int
+		if err := db.SQL().QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		counts[table] = n
+	}
+	db.Close()
+	if counts["streets"] != 13 || counts["units"] != 20 || counts["alliances"] != 1 || counts["memberships"] != 20 || counts["committees"] != 2 || counts["role_assignments"] != 6 {
+		t.Fatalf("demo map: %v", counts)
+	}
+	var bad []string
+	for i, u := range app.DemoCreditCodes() {
+		if u != nil && model.CheckCreditCode(*u) != "" {
+			bad = append(bad, fmt.Sprint(i, *u))
+		}
+	}
+	if len(bad) > 0 {
+		t.Fatalf("demo credit codes fail their check: %v", bad)
 	}
 	code, out, _ = run(t, context.Background(), env, "seed", "--demo")
 	if code != 0 || !strings.Contains(out, "0 created") {

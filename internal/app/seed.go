@@ -61,15 +61,25 @@ func runSeed(ctx context.Context, cl *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cl.stdout, "demo accounts: %d created, %d already there\n", created, len(demoAccounts)-created)
+	fmt.Fprintf(cl.stdout, "demo accounts: %d created, %d already there\n", created, len(demoAccounts)+2-created)
 	return nil
 }
 
-// SeedDemo creates the demo accounts that do not exist yet and returns how
-// many it created. It never changes an existing account.
+// SeedDemo creates the demonstration map of 徐汇区 (streets, grids, sites,
+// member units, the 凌云路 alliance with its committees) and the demo
+// accounts that do not exist yet, and returns how many accounts it created.
+// It never changes what exists.
 func SeedDemo(ctx context.Context, db *store.DB, auth *service.Auth, password string) (int, error) {
+	allianceID, unitIDs, err := db.SeedDemoOrganisations(ctx, demoOrganisations())
+	if err != nil {
+		return 0, fmt.Errorf("demo organisations: %w", err)
+	}
+	accounts := append([]demoAccount(nil), demoAccounts...)
+	accounts = append(accounts,
+		demoAccount{"secretary", "凌云路联盟秘书", model.RoleAllianceSecretary, model.DomainOf(model.DomainAlliance, allianceID)},
+		demoAccount{"unit", "第八人民医院联络员", model.RoleUnitContact, model.DomainOf(model.DomainUnit, unitIDs[1])})
 	created := 0
-	for _, d := range demoAccounts {
+	for _, d := range accounts {
 		_, err := db.UserByUsername(ctx, d.username)
 		if err == nil {
 			continue
