@@ -354,7 +354,7 @@ func (s *Server) roleGrant(c echo.Context) error {
 	}
 	g := grantForm{Role: c.FormValue("role"), Domain: strings.TrimSpace(c.FormValue("domain")),
 		DomainOther: strings.TrimSpace(c.FormValue("domain_other")),
-		ValidFrom: c.FormValue("valid_from"), ValidUntil: c.FormValue("valid_until")}
+		ValidFrom:   c.FormValue("valid_from"), ValidUntil: c.FormValue("valid_until")}
 	// An alliance or a unit is typed as alliance:ID or unit:ID (there are
 	// thousands: no select would hold them); it wins over the select.
 	domain := g.Domain
