@@ -21,7 +21,7 @@ const bearerChallenge = `Bearer realm="tongxin", error="invalid_token"`
 // token (sessionMiddleware and csrfMiddleware skip them).
 func (s *Server) loadBearer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		secret := strings.TrimSpace(strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "))
+		secret := strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)[len("Bearer "):]) // isBearer checked the scheme
 		u, err := s.tokens().Authenticate(c.Request().Context(), secret)
 		if errors.Is(err, model.ErrUnauthenticated) {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, bearerChallenge)

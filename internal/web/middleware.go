@@ -179,10 +179,10 @@ func (s *Server) csrfMiddleware() echo.MiddlewareFunc {
 // loadUser puts the session's user, if any and still active, in the context.
 func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if isBearer(c) && IsAPI(c) {
-			return s.loadBearer(next)(c) // bearer.go; on a page path a token is ignored
+		if isBearer(c) {
+			return s.loadBearer(next)(c) // bearer.go; isBearer holds for /api/ paths only
 		}
-		if skipNonApp(c) || isBearer(c) {
+		if skipNonApp(c) {
 			return next(c)
 		}
 		ctx := c.Request().Context()
