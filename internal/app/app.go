@@ -16,6 +16,7 @@ import (
 
 	"tongxin/internal/authz"
 	"tongxin/internal/config"
+	"tongxin/internal/importer"
 	"tongxin/internal/service"
 	"tongxin/internal/store"
 	"tongxin/internal/web"
@@ -112,6 +113,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 			LoginRatePerIP: cfg.Security.LoginRatePerIP,
 			Version:        Version,
 			Commit:         Commit,
+			UploadDir:      cfg.UploadDir,
+			ImportMaxBytes: cfg.Import.MaxBytes,
+			ImportMaxRows:  cfg.Import.MaxRows,
 		},
 		Log:       log,
 		DB:        db,
@@ -126,6 +130,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	if err != nil {
 		return nil, err
 	}
+	// The import worker runs queued jobs until ctx ends (shutdown), then
+	// puts a job it has not finished back in the queue.
+	imports := service.NewImports(deps, service.ImportOptions{UploadDir: cfg.UploadDir,
+		Limits: importer.Limits{MaxBytes: cfg.Import.MaxBytes, MaxRows: cfg.Import.MaxRows},
+		T:      srv.Translator(web.LocaleZH), Log: log})
+	go imports.Work(ctx, service.WorkerOptions{})
 	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv}, nil
 }
 

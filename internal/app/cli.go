@@ -38,6 +38,7 @@ func commands() []command {
 		{"seed", "tongxin seed --demo [--config FILE]", "create the demo accounts (idempotent)", runSeed},
 		{"user", "tongxin user create|reset-password|list", "manage accounts from the server's shell", runUser},
 		{"token", "tongxin token create --user NAME [--name N] [--expires 90d]", "make a personal API token and print it alone on stdout (shown once)", runToken},
+		{"import", importUnitsUsage, "import a spreadsheet of member units as the operator; summary on stdout, exit code 1 when rows failed", runImport},
 		{"audit", "tongxin audit archive --older-than 180d --out FILE.csv", "write audit-log rows older than the retention (180 days at least) to a new CSV file, then delete them", runAudit},
 		{"health", "tongxin health [--config FILE]", "ask the local server's /healthz (the container health check)", runHealth},
 		{"version", "tongxin version", "print the version", runVersion},

@@ -30,6 +30,7 @@ type Config struct {
 	Session  Session  `yaml:"session"`
 	Log      Log      `yaml:"log"`
 	Security Security `yaml:"security"`
+	Import   Import   `yaml:"import"`
 }
 
 // Database configures the connection and the pool.
@@ -82,6 +83,13 @@ type Security struct {
 	AuditMinAge time.Duration `yaml:"audit_min_age"`
 }
 
+// Import limits spreadsheet imports (导入任务); a file over a limit is
+// refused before any row is read.
+type Import struct {
+	MaxBytes int64 `yaml:"max_bytes"` // the largest file accepted
+	MaxRows  int   `yaml:"max_rows"`  // the most data rows (header excluded) in one file
+}
+
 // Default returns the configuration before any file or environment is read.
 func Default() Config {
 	return Config{
@@ -113,6 +121,7 @@ func Default() Config {
 			LoginRatePerIP:  30,
 			AuditMinAge:     180 * 24 * time.Hour,
 		},
+		Import: Import{MaxBytes: 10 << 20, MaxRows: 50000},
 	}
 }
 
@@ -215,6 +224,12 @@ func (c Config) Validate() error {
 	}
 	if c.UploadDir == "" {
 		return &KeyError{"upload_dir", "must not be empty"}
+	}
+	if c.Import.MaxBytes < 1024 {
+		return &KeyError{"import.max_bytes", "must be at least 1024 bytes"}
+	}
+	if c.Import.MaxRows < 1 {
+		return &KeyError{"import.max_rows", "must be at least 1"}
 	}
 	return nil
 }

@@ -21,7 +21,9 @@ func (s *Server) routes() {
 		s.observe, // request id, log line, metrics, error handling
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		s.securityHeaders,
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit)}),
+		// Spreadsheet uploads have their own, larger limit (import.max_bytes; imports.go).
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit), Skipper: isUpload}),
+		s.uploadBodyLimit(),
 		// /metrics compresses itself (promhttp); compressing twice garbles it.
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}),
 		s.locale,
@@ -98,6 +100,153 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/tokens", s.apiCreateToken, authz.User())
 	r.add(http.MethodGet, "/api/v1/tokens/:id", s.apiToken, authz.User())
 	r.add(http.MethodDelete, "/api/v1/tokens/:id", s.apiRevokeToken, authz.User())
+
+	// Reference data: dictionaries and member units.
+	// Dictionaries are read by any logged-in user through the API (every form
+	// offers their codes; they are not secret); the system admin keeps them.
+	// Unit lists are scoped in SQL; the service checks each unit's chain.
+	r.add(http.MethodGet, "/dictionary", s.dictionaryPage, authz.Need("dictionary", "read"))
+	r.add(http.MethodPost, "/dictionary/:kind", s.dictionaryCreate, authz.Need("dictionary", "manage"))
+	r.add(http.MethodGet, "/dictionary/:kind/:id/edit", s.dictionaryEdit, authz.Need("dictionary", "manage"))
+	r.add(http.MethodPost, "/dictionary/:kind/:id", s.dictionaryUpdate, authz.Need("dictionary", "manage"))
+	r.add(http.MethodPost, "/dictionary/:kind/:id/deactivate", s.dictionarySetActive(false), authz.Need("dictionary", "manage"))
+	r.add(http.MethodPost, "/dictionary/:kind/:id/activate", s.dictionarySetActive(true), authz.Need("dictionary", "manage"))
+	r.add(http.MethodGet, "/api/v1/dictionary/:kind", s.apiDictionary, authz.User())
+	r.add(http.MethodPost, "/api/v1/dictionary/:kind", s.apiDictionaryCreate, authz.Need("dictionary", "manage"))
+	r.add(http.MethodPatch, "/api/v1/dictionary/:kind/:id", s.apiDictionaryUpdate, authz.Need("dictionary", "manage"))
+	r.add(http.MethodPost, "/api/v1/dictionary/:kind/:id/deactivate", s.apiDictionarySetActive(false), authz.Need("dictionary", "manage"))
+	r.add(http.MethodPost, "/api/v1/dictionary/:kind/:id/activate", s.apiDictionarySetActive(true), authz.Need("dictionary", "manage"))
+	r.add(http.MethodGet, "/units", s.unitsList, authz.Need("unit", "read"))
+	r.add(http.MethodGet, "/units/export", s.unitsExport, authz.Need("unit", "read"))
+	r.add(http.MethodGet, "/units/new", s.unitNew, authz.Need("unit", "create"))
+	r.add(http.MethodPost, "/units", s.unitCreate, authz.Need("unit", "create"))
+	r.add(http.MethodGet, "/units/:id", s.unitShow, authz.Need("unit", "read"))
+	r.add(http.MethodGet, "/units/:id/edit", s.unitEdit, authz.Need("unit", "update"))
+	r.add(http.MethodPost, "/units/:id", s.unitUpdate, authz.Need("unit", "update"))
+	r.add(http.MethodPost, "/units/:id/deactivate", s.unitSetActive(false), authz.Need("unit", "manage"))
+	r.add(http.MethodPost, "/units/:id/activate", s.unitSetActive(true), authz.Need("unit", "manage"))
+	r.add(http.MethodGet, "/api/v1/units", s.apiUnitsList, authz.Need("unit", "read"))
+	r.add(http.MethodPost, "/api/v1/units", s.apiUnitCreate, authz.Need("unit", "create"))
+	r.add(http.MethodGet, "/api/v1/units/:id", s.apiUnitGet, authz.Need("unit", "read"))
+	r.add(http.MethodPatch, "/api/v1/units/:id", s.apiUnitUpdate, authz.Need("unit", "update"))
+	r.add(http.MethodPost, "/api/v1/units/:id/deactivate", s.apiUnitSetActive(false), authz.Need("unit", "manage"))
+	r.add(http.MethodPost, "/api/v1/units/:id/activate", s.apiUnitSetActive(true), authz.Need("unit", "manage"))
+
+	// Reference data: streets, grids and service sites.
+	// Lists are scoped in SQL by the caller's read domains. The districts and
+	// a district's active streets are answered to any logged-in user: they
+	// are public administrative divisions that every area's forms need.
+	r.add(http.MethodGet, "/streets", s.streetsList, authz.Need("street", "read"))
+	r.add(http.MethodGet, "/streets/export", s.streetsExport, authz.Need("street", "read"))
+	r.add(http.MethodGet, "/streets/new", s.streetNew, authz.Need("street", "manage"))
+	r.add(http.MethodPost, "/streets", s.streetCreate, authz.Need("street", "manage"))
+	r.add(http.MethodGet, "/streets/:id/edit", s.streetEdit, authz.Need("street", "manage"))
+	r.add(http.MethodPost, "/streets/:id", s.streetUpdate, authz.Need("street", "manage"))
+	r.add(http.MethodPost, "/streets/:id/deactivate", s.streetSetActive(false), authz.Need("street", "manage"))
+	r.add(http.MethodPost, "/streets/:id/activate", s.streetSetActive(true), authz.Need("street", "manage"))
+	r.add(http.MethodGet, "/grids", s.gridsList, authz.Need("grid", "read"))
+	r.add(http.MethodGet, "/grids/export", s.gridsExport, authz.Need("grid", "read"))
+	r.add(http.MethodGet, "/grids/new", s.gridNew, authz.Need("grid", "manage"))
+	r.add(http.MethodPost, "/grids", s.gridCreate, authz.Need("grid", "manage"))
+	r.add(http.MethodGet, "/grids/:id/edit", s.gridEdit, authz.Need("grid", "manage"))
+	r.add(http.MethodPost, "/grids/:id", s.gridUpdate, authz.Need("grid", "manage"))
+	r.add(http.MethodPost, "/grids/:id/deactivate", s.gridSetActive(false), authz.Need("grid", "manage"))
+	r.add(http.MethodPost, "/grids/:id/activate", s.gridSetActive(true), authz.Need("grid", "manage"))
+	r.add(http.MethodGet, "/service-sites", s.sitesList, authz.Need("service_site", "read"))
+	r.add(http.MethodGet, "/service-sites/export", s.sitesExport, authz.Need("service_site", "read"))
+	r.add(http.MethodGet, "/service-sites/new", s.siteNew, authz.Need("service_site", "manage"))
+	r.add(http.MethodPost, "/service-sites", s.siteCreate, authz.Need("service_site", "manage"))
+	r.add(http.MethodGet, "/service-sites/:id", s.siteShow, authz.Need("service_site", "read"))
+	r.add(http.MethodGet, "/service-sites/:id/edit", s.siteEdit, authz.Need("service_site", "manage"))
+	r.add(http.MethodPost, "/service-sites/:id", s.siteUpdate, authz.Need("service_site", "manage"))
+	r.add(http.MethodPost, "/service-sites/:id/deactivate", s.siteSetActive(false), authz.Need("service_site", "manage"))
+	r.add(http.MethodPost, "/service-sites/:id/activate", s.siteSetActive(true), authz.Need("service_site", "manage"))
+	r.add(http.MethodGet, "/api/v1/districts", s.apiDistricts, authz.User())
+	r.add(http.MethodGet, "/api/v1/districts/:id/streets", s.apiDistrictStreets, authz.User())
+	r.add(http.MethodGet, "/api/v1/streets", s.apiStreetsList, authz.Need("street", "read"))
+	r.add(http.MethodPost, "/api/v1/streets", s.apiStreetCreate, authz.Need("street", "manage"))
+	r.add(http.MethodGet, "/api/v1/streets/:id", s.apiStreetGet, authz.Need("street", "read"))
+	r.add(http.MethodPatch, "/api/v1/streets/:id", s.apiStreetUpdate, authz.Need("street", "manage"))
+	r.add(http.MethodPost, "/api/v1/streets/:id/deactivate", s.apiStreetSetActive(false), authz.Need("street", "manage"))
+	r.add(http.MethodPost, "/api/v1/streets/:id/activate", s.apiStreetSetActive(true), authz.Need("street", "manage"))
+	r.add(http.MethodGet, "/api/v1/grids", s.apiGridsList, authz.Need("grid", "read"))
+	r.add(http.MethodPost, "/api/v1/grids", s.apiGridCreate, authz.Need("grid", "manage"))
+	r.add(http.MethodGet, "/api/v1/grids/:id", s.apiGridGet, authz.Need("grid", "read"))
+	r.add(http.MethodPatch, "/api/v1/grids/:id", s.apiGridUpdate, authz.Need("grid", "manage"))
+	r.add(http.MethodPost, "/api/v1/grids/:id/deactivate", s.apiGridSetActive(false), authz.Need("grid", "manage"))
+	r.add(http.MethodPost, "/api/v1/grids/:id/activate", s.apiGridSetActive(true), authz.Need("grid", "manage"))
+	r.add(http.MethodGet, "/api/v1/service-sites", s.apiSitesList, authz.Need("service_site", "read"))
+	r.add(http.MethodPost, "/api/v1/service-sites", s.apiSiteCreate, authz.Need("service_site", "manage"))
+	r.add(http.MethodGet, "/api/v1/service-sites/:id", s.apiSiteGet, authz.Need("service_site", "read"))
+	r.add(http.MethodPatch, "/api/v1/service-sites/:id", s.apiSiteUpdate, authz.Need("service_site", "manage"))
+	r.add(http.MethodPost, "/api/v1/service-sites/:id/deactivate", s.apiSiteSetActive(false), authz.Need("service_site", "manage"))
+	r.add(http.MethodPost, "/api/v1/service-sites/:id/activate", s.apiSiteSetActive(true), authz.Need("service_site", "manage"))
+
+	// Alliances, memberships and committees.
+	// Lists are scoped in SQL by the caller's alliance:read domains (districts
+	// and alliances); committees are read as their alliance is. The service
+	// checks each object's chain: creating and (de)activating an alliance is
+	// alliance:manage on its district, editing alliance:update on its chain.
+	r.add(http.MethodGet, "/alliances", s.alliancesList, authz.Need("alliance", "read"))
+	r.add(http.MethodGet, "/alliances/export", s.alliancesExport, authz.Need("alliance", "read"))
+	r.add(http.MethodGet, "/alliances/new", s.allianceNew, authz.Need("alliance", "manage"))
+	r.add(http.MethodPost, "/alliances", s.allianceCreate, authz.Need("alliance", "manage"))
+	r.add(http.MethodGet, "/alliances/:id", s.allianceShow, authz.Need("alliance", "read"))
+	r.add(http.MethodGet, "/alliances/:id/edit", s.allianceEdit, authz.Need("alliance", "update"))
+	r.add(http.MethodPost, "/alliances/:id", s.allianceUpdate, authz.Need("alliance", "update"))
+	r.add(http.MethodPost, "/alliances/:id/deactivate", s.allianceSetActive(false), authz.Need("alliance", "manage"))
+	r.add(http.MethodPost, "/alliances/:id/activate", s.allianceSetActive(true), authz.Need("alliance", "manage"))
+	r.add(http.MethodPost, "/alliances/:id/members", s.allianceMemberAdd, authz.Need("membership", "manage"))
+	r.add(http.MethodGet, "/alliances/:id/members/:mid/edit", s.allianceMemberEdit, authz.Need("membership", "manage"))
+	r.add(http.MethodPost, "/alliances/:id/members/:mid", s.allianceMemberUpdate, authz.Need("membership", "manage"))
+	r.add(http.MethodPost, "/alliances/:id/members/:mid/leave", s.allianceMemberLeave, authz.Need("membership", "manage"))
+	r.add(http.MethodGet, "/committees", s.committeesList, authz.Need("alliance", "read"))
+	r.add(http.MethodGet, "/committees/export", s.committeesExport, authz.Need("alliance", "read"))
+	r.add(http.MethodGet, "/committees/new", s.committeeNew, authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/committees", s.committeeCreate, authz.Need("committee", "manage"))
+	r.add(http.MethodGet, "/committees/:id", s.committeeShow, authz.Need("alliance", "read"))
+	r.add(http.MethodGet, "/committees/:id/edit", s.committeeEdit, authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/committees/:id", s.committeeUpdate, authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/committees/:id/deactivate", s.committeeSetActive(false), authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/committees/:id/activate", s.committeeSetActive(true), authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/committees/:id/members", s.committeeMemberAdd, authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/committees/:id/members/:unit_id/remove", s.committeeMemberRemove, authz.Need("committee", "manage"))
+	r.add(http.MethodGet, "/api/v1/alliances", s.apiAlliancesList, authz.Need("alliance", "read"))
+	r.add(http.MethodPost, "/api/v1/alliances", s.apiAllianceCreate, authz.Need("alliance", "manage"))
+	r.add(http.MethodGet, "/api/v1/alliances/:id", s.apiAllianceGet, authz.Need("alliance", "read"))
+	r.add(http.MethodPatch, "/api/v1/alliances/:id", s.apiAllianceUpdate, authz.Need("alliance", "update"))
+	r.add(http.MethodPost, "/api/v1/alliances/:id/deactivate", s.apiAllianceSetActive(false), authz.Need("alliance", "manage"))
+	r.add(http.MethodPost, "/api/v1/alliances/:id/activate", s.apiAllianceSetActive(true), authz.Need("alliance", "manage"))
+	r.add(http.MethodGet, "/api/v1/alliances/:id/members", s.apiAllianceMembers, authz.Need("alliance", "read"))
+	r.add(http.MethodPost, "/api/v1/alliances/:id/members", s.apiAllianceMemberAdd, authz.Need("membership", "manage"))
+	r.add(http.MethodGet, "/api/v1/alliances/:id/members/:mid", s.apiAllianceMember, authz.Need("alliance", "read"))
+	r.add(http.MethodPatch, "/api/v1/alliances/:id/members/:mid", s.apiAllianceMemberUpdate, authz.Need("membership", "manage"))
+	r.add(http.MethodPost, "/api/v1/alliances/:id/members/:mid/leave", s.apiAllianceMemberLeave, authz.Need("membership", "manage"))
+	r.add(http.MethodGet, "/api/v1/committees", s.apiCommitteesList, authz.Need("alliance", "read"))
+	r.add(http.MethodPost, "/api/v1/committees", s.apiCommitteeCreate, authz.Need("committee", "manage"))
+	r.add(http.MethodGet, "/api/v1/committees/:id", s.apiCommitteeGet, authz.Need("alliance", "read"))
+	r.add(http.MethodPatch, "/api/v1/committees/:id", s.apiCommitteeUpdate, authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/api/v1/committees/:id/deactivate", s.apiCommitteeSetActive(false), authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/api/v1/committees/:id/activate", s.apiCommitteeSetActive(true), authz.Need("committee", "manage"))
+	r.add(http.MethodPost, "/api/v1/committees/:id/members/:unit_id", s.apiCommitteeMemberAdd, authz.Need("committee", "manage"))
+	r.add(http.MethodDelete, "/api/v1/committees/:id/members/:unit_id", s.apiCommitteeMemberRemove, authz.Need("committee", "manage"))
+
+	// Imports.
+	// Anyone logged in may open 导入任务 and their own jobs (the service
+	// answers 404 for another's; the system admin sees all); uploading needs
+	// unit:import, and the service checks the target district or alliance.
+	r.add(http.MethodGet, "/imports", s.importsList, authz.User())
+	r.add(http.MethodGet, "/imports/export", s.importsExport, authz.User())
+	r.add(http.MethodGet, "/imports/new", s.importNew, authz.Need("unit", "import"))
+	r.add(http.MethodPost, "/imports", s.importCreate, authz.Need("unit", "import"))
+	r.add(http.MethodGet, "/imports/template/units.xlsx", s.importTemplate("units"), authz.Need("unit", "import"))
+	r.add(http.MethodGet, "/imports/:id", s.importShow, authz.User())
+	r.add(http.MethodGet, "/imports/:id/progress", s.importProgress, authz.User())
+	r.add(http.MethodGet, "/imports/:id/errors.xlsx", s.importErrors, authz.User())
+	r.add(http.MethodGet, "/api/v1/imports", s.apiImports, authz.User())
+	r.add(http.MethodPost, "/api/v1/imports", s.apiImportCreate, authz.Need("unit", "import"))
+	r.add(http.MethodGet, "/api/v1/imports/:id", s.apiImport, authz.User())
+	r.add(http.MethodGet, "/api/v1/imports/:id/errors.xlsx", s.importErrors, authz.User())
 
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/openapi.json", s.serveOpenAPI, authz.Public())

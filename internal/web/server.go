@@ -31,6 +31,11 @@ type Options struct {
 	LoginRatePerIP int
 	Version        string
 	Commit         string
+	// UploadDir holds uploaded spreadsheets and import error files;
+	// ImportMaxBytes and ImportMaxRows limit an import (0: the defaults).
+	UploadDir      string
+	ImportMaxBytes int64
+	ImportMaxRows  int
 }
 
 // Deps are what the server is built from; app.Run wires them.
