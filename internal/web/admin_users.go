@@ -170,6 +170,7 @@ type userShowPage struct {
 	Status      string
 	Assignments []assignmentRow
 	Districts   []model.District
+	Alliances   []model.Alliance
 	Roles       []string
 	Grant       grantForm
 	Errors      map[string]string
@@ -231,6 +232,9 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 			page.Assignments = append(page.Assignments, assignmentRow{RoleAssignment: ra, State: st, DomainLabel: dl})
 		}
 		if page.Districts, err = s.roles.Districts(ctx); err != nil {
+			return err
+		}
+		if page.Alliances, err = service.NewAlliances(service.Deps{DB: s.db, Authz: s.authz}).AllianceOptions(ctx); err != nil {
 			return err
 		}
 	}

@@ -4,12 +4,13 @@ import (
 	"context"
 
 	"tongxin/internal/model"
+	"tongxin/internal/service"
 )
 
-// domainLabeler names domains for people: 全系统, 徐汇区, 联盟 12 …
-// It reads the districts once per labeler.
+// domainLabeler names domains for people: 全系统, 徐汇区, 凌云路街道区域化党建联盟,
+// 成员单位 345 … It reads districts and alliances at most once per labeler.
 func (s *Server) domainLabeler(ctx context.Context, loc string) func(domain string) (string, error) {
-	var districts map[int64]string
+	var districts, alliances map[int64]string
 	return func(domain string) (string, error) {
 		kind, id, err := model.ParseDomain(domain)
 		switch {
@@ -19,7 +20,7 @@ func (s *Server) domainLabeler(ctx context.Context, loc string) func(domain stri
 			return s.cat.T(loc, "profile.domain.sys"), nil
 		case kind == model.DomainDistrict:
 			if districts == nil {
-				ds, err := s.db.Districts(ctx)
+				ds, err := service.NewRoles(service.Deps{DB: s.db, Authz: s.authz}).Districts(ctx)
 				if err != nil {
 					return "", err
 				}
@@ -32,6 +33,20 @@ func (s *Server) domainLabeler(ctx context.Context, loc string) func(domain stri
 				return name, nil
 			}
 			return domain, nil
+		case kind == model.DomainAlliance:
+			if alliances == nil {
+				as, err := service.NewAlliances(service.Deps{DB: s.db, Authz: s.authz}).AllianceOptions(ctx)
+				if err != nil {
+					return "", err
+				}
+				alliances = make(map[int64]string, len(as))
+				for _, a := range as {
+					alliances[a.ID] = a.Name
+				}
+			}
+			if name := alliances[id]; name != "" {
+				return name, nil
+			}
 		}
 		return s.cat.T(loc, "profile.domain."+kind, id), nil
 	}
