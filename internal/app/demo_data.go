@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"time"
 
 	"tongxin/internal/model"
 	"tongxin/internal/store"
@@ -83,7 +84,8 @@ func demoOrganisations() store.DemoOrganisations {
 		{Name: "徐汇滨江党群服务站", Kind: "riverside_post", StreetID: 9, Address: "上海市徐汇区龙腾大道2555号",
 			OpeningHours: "周一至周日 10:00–18:00", Facilities: "休憩区、饮水点、应急药箱", Seats: 20},
 	}
-	d.Alliance = model.Alliance{Name: "凌云路街道区域化党建联盟", Kind: "regional", Level: model.LevelStreet, StreetID: &street,
+	founded := time.Date(2018, 6, 28, 0, 0, 0, 0, time.UTC)
+	d.Alliance = model.Alliance{Name: "凌云路街道区域化党建联盟", Kind: "regional", Level: model.LevelStreet, StreetID: &street, FoundedOn: &founded,
 		Description: "以凌云路街道社区党委为核心，联合辖区机关、企事业单位、学校、医院和居民区党组织，共商共建共享。"}
 	d.Council = []int{0, 1, 4, 6, 7}
 	d.Committees = []store.DemoCommittee{

@@ -479,7 +479,8 @@ type allianceShowPage struct {
 }
 
 func (s *Server) allianceShow(c echo.Context) error {
-	return s.renderAllianceShow(c, http.StatusOK, memberAddForm{Rank: model.RankMember}, nil)
+	// ?add_unit=ID preselects a unit in 添加成员单位 (after a secretary created it).
+	return s.renderAllianceShow(c, http.StatusOK, memberAddForm{Rank: model.RankMember, UnitID: c.QueryParam("add_unit")}, nil)
 }
 
 func (s *Server) renderAllianceShow(c echo.Context, status int, add memberAddForm, ve *model.ValidationError) error {

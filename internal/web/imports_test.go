@@ -479,7 +479,7 @@ func TestImportBrowser(t *testing.T) {
 	b.SendKeys(`input[name="username"]`, "imp_browser")
 	b.SendKeys(`input[name="password"]`, testenv.Password)
 	b.Submit(`form[action="/login"]`)
-	b.WaitVisible(`#main`)
+	b.WaitVisible(`.sidebar`) // the shell: logged in
 	b.Navigate(srv.URL + "/imports/new?kind=units")
 	b.WaitVisible(`input[type="file"]`)
 	b.Screenshot(testenv.ArtifactPath(t, "imports-new.png"))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -365,6 +366,18 @@ func (s *Server) unitCreate(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	ctx, a := c.Request().Context(), actor(c)
+	if _, err := s.unitService().Get(ctx, a, u.ID); errors.Is(err, model.ErrNotFound) {
+		// An alliance secretary may create a unit but sees only the units of
+		// their alliance: take them to it, with the new unit ready to add.
+		for _, ra := range s.authz.Roles(a.UserID) {
+			kind, aid, perr := model.ParseDomain(ra.Domain)
+			if perr == nil && kind == model.DomainAlliance && s.authz.Can(a.UserID, []string{ra.Domain}, "membership", "manage") {
+				s.flash(c, "success", "unit.created_add_to_alliance", u.Name)
+				return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/alliances/%d?add_unit=%d#members", aid, u.ID))
+			}
+		}
 	}
 	s.flash(c, "success", "unit.created", u.Name)
 	return c.Redirect(http.StatusSeeOther, "/units/"+strconv.FormatInt(u.ID, 10))
