@@ -98,7 +98,9 @@ func TestCheckRefusesBadFiles(t *testing.T) {
 		{name: "blank rows skipped", path: func(t *testing.T) string {
 			return csvOf(t, [][]string{header, good[1], {"", " ", "\u3000"}, {}, good[2]})
 		}, rows: 2},
-		{name: "text named .xlsx", path: func(t *testing.T) string { return writeFile(t, "a.xlsx", []byte("单位名称,统一社会信用代码\n")) }, want: importer.MsgNotXLSX},
+		{name: "text named .xlsx", path: func(t *testing.T) string {
+			return writeFile(t, "a.xlsx", []byte("单位名称,统一社会信用代码\n"))
+		}, want: importer.MsgNotXLSX},
 		{name: "zip that is not a workbook", path: func(t *testing.T) string { return writeFile(t, "a.xlsx", zipOf(t, "readme.txt")) }, want: importer.MsgNotXLSX},
 		{name: "a docx renamed", path: func(t *testing.T) string {
 			return writeFile(t, "a.xlsx", zipOf(t, "[Content_Types].xml", "word/document.xml"))

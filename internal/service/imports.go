@@ -631,6 +631,7 @@ func (s *Imports) run(ctx context.Context, actor model.Actor, target ImportTarge
 	if err != nil {
 		return importer.Result{}, err
 	}
+	h.file = name
 	return importer.Run(ctx, r, h, importer.Options{BatchSize: s.o.BatchSize, ErrorFile: errPath, Progress: progress})
 }
 
@@ -646,6 +647,7 @@ type unitHandler struct {
 	target ImportTarget
 	spec   importer.Spec
 	jobID  int64
+	file   string
 	dryRun bool
 
 	refs      UnitRefs
@@ -770,7 +772,10 @@ func (h *unitHandler) reason(row importer.Row, ve *model.ValidationError) string
 		case "unit.bad_street":
 			msg = t(MsgImportBadStreetRow, h.cell(row, c.Field))
 		}
-		parts = append(parts, t(MsgImportReasonPart, c.Header, msg))
+		if !strings.HasPrefix(msg, c.Header) { // 党员人数须为…: names its column already
+			msg = t(MsgImportReasonPart, c.Header, msg)
+		}
+		parts = append(parts, msg)
 		done[c.Field] = true
 	}
 	for f, key := range ve.Fields {
@@ -867,11 +872,13 @@ func (h *unitHandler) Flush(ctx context.Context) (importer.Flushed, error) {
 				return err
 			}
 			objID := any(h.jobID)
-			if h.jobID == 0 {
+			changes := map[string]any{"job_id": h.jobID, "count": len(fresh), "first_unit_id": fresh[0].ID, "last_unit_id": fresh[len(fresh)-1].ID}
+			if h.jobID == 0 { // the command line: no job, the file instead
 				objID = "cli"
+				delete(changes, "job_id")
+				changes["file"] = filepath.Base(h.file)
 			}
-			return audit(ctx, db, h.actor, ActionUnitImport, "import_job", objID, h.target.Domain, map[string]any{
-				"job_id": h.jobID, "count": len(fresh), "first_unit_id": fresh[0].ID, "last_unit_id": fresh[len(fresh)-1].ID})
+			return audit(ctx, db, h.actor, ActionUnitImport, "import_job", objID, h.target.Domain, changes)
 		})
 		if errors.Is(err, store.ErrUnitKeyTaken) && attempt < 3 {
 			continue

@@ -27,10 +27,10 @@ import (
 
 // importEnv is a database with streets, an authorizer and the import service.
 type importEnv struct {
-	db     *store.DB
-	az     *authz.Authorizer
-	svc    *service.Imports
-	dir    string
+	db  *store.DB
+	az  *authz.Authorizer
+	svc *service.Imports
+	dir string
 }
 
 func newImportEnv(t *testing.T, db *store.DB) *importEnv {

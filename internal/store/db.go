@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -47,8 +48,8 @@ type DB struct {
 	dialect string
 	dsn     string // for the LISTEN connection on Postgres
 	log     *slog.Logger
-	// now is the clock, replaceable in tests.
-	now func() time.Time
+	// now is the clock, replaceable in tests (read by background workers too).
+	now atomic.Pointer[func() time.Time]
 }
 
 // Open connects and configures the pool. It does not migrate.
@@ -94,7 +95,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: %s does not answer: %w", o.Dialect, err)
 	}
-	db := &DB{gorm: g, sql: sqlDB, dialect: o.Dialect, dsn: o.DSN, log: o.Logger, now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{gorm: g, sql: sqlDB, dialect: o.Dialect, dsn: o.DSN, log: o.Logger}
+	db.SetClock(time.Now)
 	if o.Dialect == Postgres {
 		db.warnOnCType(ctx)
 	}
@@ -132,10 +134,10 @@ func (db *DB) Dialect() string { return db.dialect }
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // SetClock replaces the clock (tests).
-func (db *DB) SetClock(now func() time.Time) { db.now = now }
+func (db *DB) SetClock(now func() time.Time) { db.now.Store(&now) }
 
 // Now is the store's clock, in UTC.
-func (db *DB) Now() time.Time { return db.now().UTC() }
+func (db *DB) Now() time.Time { return (*db.now.Load())().UTC() }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }

@@ -450,6 +450,25 @@ func documentHTML() chromedp.Action[string] {
 
 // fullPagePNG captures the whole scrollable page, not only the viewport.
 func fullPagePNG() chromedp.Action[[]byte] {
+	once := fullPagePNGOnce()
+	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		// A page still laying out (a busy machine, a navigation just done)
+		// reports a zero-width surface: wait a little and try again.
+		for i := 0; ; i++ {
+			b, err := once(ctx, t)
+			if err == nil || i == 20 || !strings.Contains(err.Error(), "0 width") {
+				return b, err
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+}
+
+func fullPagePNGOnce() chromedp.Action[[]byte] {
 	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 		m, err := cdp.Call(ctx, t, page.GetLayoutMetrics, cdp.Empty{})
 		if err != nil {

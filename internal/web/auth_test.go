@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +19,11 @@ func TestLoginRules(t *testing.T) {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
 			srv.CreateUser(t, "li", "", "")
-			clock := time.Now().UTC()
-			srv.DB.SetClock(func() time.Time { return clock })
+			// The clock is read by the server's goroutines too.
+			var clockMu sync.Mutex
+			clockAt := time.Now().UTC()
+			srv.DB.SetClock(func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return clockAt })
+			advance := func(d time.Duration) { clockMu.Lock(); clockAt = clockAt.Add(d); clockMu.Unlock() }
 
 			t.Run("five wrong passwords lock the account for 15 minutes, with one answer for all", func(t *testing.T) {
 				c := srv.Client(t)
@@ -42,7 +46,7 @@ func TestLoginRules(t *testing.T) {
 				if err := srv.DB.SQL().QueryRow("SELECT count(*) FROM login_events WHERE reason = 'locked'").Scan(&locked); err != nil || locked != 1 {
 					t.Errorf("login events with reason locked: %d %v, want 1", locked, err)
 				}
-				clock = clock.Add(16 * time.Minute)
+				advance(16 * time.Minute)
 				c.Login("li", testenv.Password)
 			})
 
@@ -69,7 +73,7 @@ func TestLoginRules(t *testing.T) {
 					t.Fatalf("home: %d", res.Status)
 				}
 				// The store compares expiry with its clock: move it past the idle timeout.
-				clock = clock.Add(31 * time.Minute)
+				advance(31 * time.Minute)
 				res := c.Get("/")
 				if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
 					t.Fatalf("after the idle timeout: %d %s", res.Status, res.Location())

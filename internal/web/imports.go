@@ -323,12 +323,14 @@ func (s *Server) importCreate(c echo.Context) error {
 // importTemplate is GET /imports/template/units.xlsx.
 func (s *Server) importTemplate(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		var buf bytes.Buffer // a few KB: a failure still answers an error page
+		if err := s.imports().Template(kind, &buf); err != nil {
+			return err
+		}
 		h := c.Response().Header()
-		h.Set(echo.HeaderContentType, report.XLSX.ContentType())
 		h.Set(echo.HeaderContentDisposition, report.ContentDisposition(s.cat.T(LocaleZH, "import.template_file."+kind)+".xlsx"))
 		h.Set(echo.HeaderCacheControl, "no-store")
-		c.Response().WriteHeader(http.StatusOK)
-		return s.imports().Template(kind, c.Response())
+		return c.Blob(http.StatusOK, report.XLSX.ContentType(), buf.Bytes())
 	}
 }
 
