@@ -37,6 +37,9 @@ type App struct {
 	Auth   *service.Auth
 	Authz  *authz.Authorizer
 	Web    *web.Server
+	// importsDone is closed when the import worker has stopped (after ctx
+	// ended and its unfinished job, if any, went back to the queue).
+	importsDone chan struct{}
 }
 
 // NewLogger builds the slog logger the configuration asks for.
@@ -135,8 +138,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	imports := service.NewImports(deps, service.ImportOptions{UploadDir: cfg.UploadDir,
 		Limits: importer.Limits{MaxBytes: cfg.Import.MaxBytes, MaxRows: cfg.Import.MaxRows},
 		T:      srv.Translator(web.LocaleZH), Log: log})
-	go imports.Work(ctx, service.WorkerOptions{})
-	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv}, nil
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		imports.Work(ctx, service.WorkerOptions{})
+	}()
+	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv, importsDone: done}, nil
 }
 
 // Serve answers HTTP on ln until ctx is cancelled, then stops accepting and
@@ -167,6 +174,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	// The database closes after Serve returns: let the import worker put
+	// its job back in the queue first.
+	select {
+	case <-a.importsDone:
+	case <-sctx.Done():
+		a.Log.Warn("the import worker did not stop in time")
 	}
 	a.Log.Info("stopped")
 	return nil
