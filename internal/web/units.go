@@ -120,6 +120,7 @@ type unitsPage struct {
 	StreetGroups []streetGroup
 	KindLabels   map[string]string
 	CanCreate    bool
+	CanImport    bool
 }
 
 // Filtered reports a filter that narrows the list (the empty state differs).
@@ -160,7 +161,8 @@ func (s *Server) unitsList(c echo.Context) error {
 	v := s.view(c, title, Crumb{Label: s.cat.T(loc, "menu.group.governance")}, Crumb{Label: title})
 	v.Data = unitsPage{Query: q, Items: l.Items, List: newListView(c, req, l, "/units/export"), Opts: opts,
 		StreetGroups: groupStreets(opts.Districts, opts.Streets), KindLabels: labels,
-		CanCreate: s.authz.CanAnywhere(CurrentUser(c).ID, "unit", "create")}
+		CanCreate: s.authz.CanAnywhere(CurrentUser(c).ID, "unit", "create"),
+		CanImport: s.authz.CanAnywhere(CurrentUser(c).ID, "unit", "import")}
 	return s.page(c, http.StatusOK, "units/list", v)
 }
 
