@@ -523,7 +523,7 @@ func init() {
 	apiDocs["GET /api/v1/imports"] = apiDoc{Tag: "imports", Summary: "My import jobs, newest first (the system admin sees every job)", Response: "list:ImportJob",
 		Query: withList(map[string]string{"status": "queued | running | done | failed", "kind": "units"})}
 	apiDocs["POST /api/v1/imports"] = apiDoc{Tag: "imports", Summary: "Upload a spreadsheet (multipart/form-data: kind=units, file, domain, dry_run) and queue its import; " +
-		"a refused file (size, format, header, row count) answers 400 with the reason in fields.file and leaves nothing behind", Body: "ImportUpload", Response: "ImportJob"}
+		"a refused file (size, format, header, row count) answers 400 with the reason in fields.file and leaves nothing behind", Body: "ImportUpload", BodyType: "multipart/form-data", Response: "ImportJob"}
 	apiDocs["GET /api/v1/imports/:id"] = apiDoc{Tag: "imports", Summary: "One of my import jobs with its progress and counts (poll it while status is queued or running)", Response: "ImportJob"}
 	apiDocs["GET /api/v1/imports/:id/errors.xlsx"] = apiDoc{Tag: "imports", Summary: "The job's error file (xlsx): the failed rows with the template's columns plus 错误原因; 404 when no row failed"}
 	apiSchemas["ImportJob"] = obj(nil, map[string]schema{"id": integer, "kind": {"type": "string", "enum": []string{importer.KindUnits}},

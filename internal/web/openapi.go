@@ -17,6 +17,8 @@ type apiDoc struct {
 	// Body and Response name schemas in apiSchemas ("" for none); a list
 	// response is written "list:<schema>".
 	Body, Response string
+	// BodyType is the body's media type; empty means application/json.
+	BodyType string
 	// Query lists the query parameters (name: description).
 	Query map[string]string
 }
@@ -131,7 +133,11 @@ func (s *Server) openAPI() schema {
 			op["parameters"] = params
 		}
 		if doc.Body != "" {
-			op["requestBody"] = schema{"required": true, "content": schema{"application/json": schema{"schema": ref(doc.Body)}}}
+			mt := doc.BodyType
+			if mt == "" {
+				mt = "application/json"
+			}
+			op["requestBody"] = schema{"required": true, "content": schema{mt: schema{"schema": ref(doc.Body)}}}
 		}
 		ok := schema{"description": "success"}
 		if r := doc.Response; r != "" {
