@@ -35,7 +35,8 @@ func TestEveryDemoAccountCanOpenItsMenu(t *testing.T) {
 						t.Fatalf("home: %d", home.Status)
 					}
 					var menu []string
-					home.Doc(t).Find("nav.sidebar a[href]").Each(func(_ int, a *goquery.Selection) {
+					// The menu and the links of the home page itself.
+					home.Doc(t).Find("nav.sidebar a[href], #main a[href^='/']").Each(func(_ int, a *goquery.Selection) {
 						menu = append(menu, a.AttrOr("href", ""))
 					})
 					if len(menu) < 2 && user != "unit" {

@@ -6,9 +6,22 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// homePage is the Data of home: which of the three lists this user may open
+// (a list appears once its page exists and the user passes its permission).
+type homePage struct {
+	Open map[string]bool
+}
+
 // home is 工作台.
 func (s *Server) home(c echo.Context) error {
 	v := s.view(c, s.cat.T(Locale(c), "nav.home"), Crumb{Label: s.cat.T(Locale(c), "nav.home")})
+	open := map[string]bool{}
+	for _, path := range []string{"/needs", "/resources", "/projects"} {
+		if p, ok := s.perms[http.MethodGet+" "+path]; ok && s.mayOpen(c, p) {
+			open[path] = true
+		}
+	}
+	v.Data = homePage{Open: open}
 	return s.page(c, http.StatusOK, "home", v)
 }
 
