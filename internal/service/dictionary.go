@@ -21,50 +21,44 @@ import (
 type Dictionaries struct {
 	db    *store.DB
 	authz *authz.Authorizer
-	cache *dictCache
+	cache *DictionaryCache
 }
 
 // NewDictionaries builds the service. Services are cheap to build per
-// request; the item cache belongs to the database handle and outlives them.
+// request; the item cache (Deps.Dict) belongs to the server and outlives them.
 func NewDictionaries(d Deps) *Dictionaries {
-	return &Dictionaries{db: d.DB, authz: d.Authz, cache: dictCacheOf(d.DB)}
+	c := d.Dict
+	if c == nil {
+		c = NewDictionaryCache() // lives as long as this service: no caching across calls
+	}
+	return &Dictionaries{db: d.DB, authz: d.Authz, cache: c}
 }
+
+// NewDictionaryCache makes the cache a server keeps for its database.
+func NewDictionaryCache() *DictionaryCache { return &DictionaryCache{} }
 
 // dictCacheTTL bounds how long another instance's change may go unseen;
 // changes made through this process drop the cache at once.
 const dictCacheTTL = time.Minute
 
-// dictCache holds every dictionary item of one database, in kind, sort and
-// code order. Forms read dictionaries on every request; there are a few
+// DictionaryCache holds every dictionary item of one database, in kind, sort
+// and code order. Forms read dictionaries on every request; there are a few
 // hundred items at most.
-type dictCache struct {
+type DictionaryCache struct {
 	mu     sync.RWMutex
 	items  []model.DictionaryItem
 	loaded time.Time
 	gen    uint64 // bumped by every invalidation, so a load that raced one is not kept
 }
 
-// dictCaches maps a *store.DB to its cache: one per database per process
-// (tests run many databases side by side). It holds cached rows, never the
-// database itself for use.
-var dictCaches sync.Map
-
-func dictCacheOf(db *store.DB) *dictCache {
-	if c, ok := dictCaches.Load(db); ok {
-		return c.(*dictCache)
-	}
-	c, _ := dictCaches.LoadOrStore(db, &dictCache{})
-	return c.(*dictCache)
-}
-
-func (c *dictCache) invalidate() {
+func (c *DictionaryCache) invalidate() {
 	c.mu.Lock()
 	c.items, c.loaded = nil, time.Time{}
 	c.gen++
 	c.mu.Unlock()
 }
 
-func (c *dictCache) all(ctx context.Context, db *store.DB) ([]model.DictionaryItem, error) {
+func (c *DictionaryCache) all(ctx context.Context, db *store.DB) ([]model.DictionaryItem, error) {
 	c.mu.RLock()
 	items, loaded, gen := c.items, c.loaded, c.gen
 	c.mu.RUnlock()

@@ -19,6 +19,9 @@ type Deps struct {
 	DB    *store.DB
 	Authz *authz.Authorizer
 	Auth  *Auth
+	// Dict caches dictionary items for the life of a server; nil reads them
+	// afresh (the command line, tests).
+	Dict *DictionaryCache
 }
 
 // audit writes an audit row for actor in the transaction of ctx.

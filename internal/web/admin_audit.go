@@ -21,7 +21,7 @@ import (
 // and the authorizer, so building it per request costs an allocation and
 // needs no field in Deps.
 func (s *Server) auditLog() *service.Audit {
-	return service.NewAudit(service.Deps{DB: s.db, Authz: s.authz}, service.AuditOptions{})
+	return service.NewAudit(s.deps(), service.AuditOptions{})
 }
 
 // auditActions are the action codes the catalog labels (audit.action.<code>),

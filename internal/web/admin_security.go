@@ -24,7 +24,7 @@ import (
 // security is the service behind these pages. It holds nothing but the
 // database and the authorizer, so building it per request costs nothing.
 func (s *Server) security() *service.Security {
-	return service.NewSecurity(service.Deps{DB: s.db, Authz: s.authz, Auth: s.auth})
+	return service.NewSecurity(s.deps())
 }
 
 // ---- 登录日志 ----

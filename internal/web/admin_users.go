@@ -234,7 +234,7 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 		if page.Districts, err = s.roles.Districts(ctx); err != nil {
 			return err
 		}
-		if page.Alliances, err = service.NewAlliances(service.Deps{DB: s.db, Authz: s.authz}).AllianceOptions(ctx); err != nil {
+		if page.Alliances, err = service.NewAlliances(s.deps()).AllianceOptions(ctx); err != nil {
 			return err
 		}
 	}

@@ -25,7 +25,7 @@ import (
 // allianceService is the service behind these pages; it holds only the
 // database and the authorizer, so building it per request costs nothing.
 func (s *Server) allianceService() *service.Alliances {
-	return service.NewAlliances(service.Deps{DB: s.db, Authz: s.authz, Auth: s.auth})
+	return service.NewAlliances(s.deps())
 }
 
 // allianceFilterMax is the longest a text filter may be (characters).

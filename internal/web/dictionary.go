@@ -19,7 +19,7 @@ import (
 // dictionaries is the service behind these pages; it is cheap to build per
 // request (its cache belongs to the database handle).
 func (s *Server) dictionaries() *service.Dictionaries {
-	return service.NewDictionaries(service.Deps{DB: s.db, Authz: s.authz, Auth: s.auth})
+	return service.NewDictionaries(s.deps())
 }
 
 // dictionaryPage is the Data of dictionary/list.

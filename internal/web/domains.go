@@ -20,7 +20,7 @@ func (s *Server) domainLabeler(ctx context.Context, loc string) func(domain stri
 			return s.cat.T(loc, "profile.domain.sys"), nil
 		case kind == model.DomainDistrict:
 			if districts == nil {
-				ds, err := service.NewRoles(service.Deps{DB: s.db, Authz: s.authz}).Districts(ctx)
+				ds, err := service.NewRoles(s.deps()).Districts(ctx)
 				if err != nil {
 					return "", err
 				}
@@ -35,7 +35,7 @@ func (s *Server) domainLabeler(ctx context.Context, loc string) func(domain stri
 			return domain, nil
 		case kind == model.DomainAlliance:
 			if alliances == nil {
-				as, err := service.NewAlliances(service.Deps{DB: s.db, Authz: s.authz}).AllianceOptions(ctx)
+				as, err := service.NewAlliances(s.deps()).AllianceOptions(ctx)
 				if err != nil {
 					return "", err
 				}

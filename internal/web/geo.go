@@ -24,7 +24,7 @@ import (
 // geoService is the service behind these pages; it holds only the database
 // and the authorizer, so building it per request costs nothing.
 func (s *Server) geoService() *service.Geo {
-	return service.NewGeo(service.Deps{DB: s.db, Authz: s.authz, Auth: s.auth})
+	return service.NewGeo(s.deps())
 }
 
 // geoOption is one choice of a select; geoGroup an <optgroup> of them.

@@ -25,7 +25,7 @@ import (
 // imports is the import service, built per request from the server's
 // database and authorizer (it holds nothing else).
 func (s *Server) imports() *service.Imports {
-	return service.NewImports(service.Deps{DB: s.db, Authz: s.authz}, service.ImportOptions{
+	return service.NewImports(s.deps(), service.ImportOptions{
 		UploadDir: s.opts.UploadDir,
 		Limits:    importer.Limits{MaxBytes: s.opts.ImportMaxBytes, MaxRows: s.opts.ImportMaxRows},
 		T:         s.Translator(LocaleZH),

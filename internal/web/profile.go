@@ -18,7 +18,7 @@ import (
 // tokens is the personal API token service. It holds nothing but the
 // database, so building it per call costs one small allocation.
 func (s *Server) tokens() *service.Tokens {
-	return service.NewTokens(service.Deps{DB: s.db})
+	return service.NewTokens(s.deps())
 }
 
 // profilePage is the Data of pages/profile/index.html (个人中心).

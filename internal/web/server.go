@@ -66,6 +66,7 @@ type Server struct {
 	assets   *Assets
 	sessions *scs.SessionManager
 	metrics  *metrics
+	dict     *service.DictionaryCache
 	perms    map[string]authz.Perm
 }
 
@@ -97,6 +98,7 @@ func New(d Deps) (*Server, error) {
 		assets: assets,
 		perms:  map[string]authz.Perm{},
 	}
+	s.dict = service.NewDictionaryCache()
 	s.sessions = s.newSessionManager()
 	s.metrics = newMetrics(d.DB, d.Options.Version, d.Options.Commit)
 	s.echo.HideBanner, s.echo.HidePort = true, true
@@ -104,6 +106,12 @@ func New(d Deps) (*Server, error) {
 	s.echo.IPExtractor = echo.ExtractIPDirect()
 	s.routes()
 	return s, nil
+}
+
+// deps are what services built per request share; the dictionary cache
+// lives as long as the server.
+func (s *Server) deps() service.Deps {
+	return service.Deps{DB: s.db, Authz: s.authz, Auth: s.auth, Dict: s.dict}
 }
 
 // Handler returns the root handler.

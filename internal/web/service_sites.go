@@ -21,7 +21,7 @@ import (
 // pages and as /api/v1.
 
 func (s *Server) siteService() *service.ServiceSites {
-	return service.NewServiceSites(service.Deps{DB: s.db, Authz: s.authz, Auth: s.auth})
+	return service.NewServiceSites(s.deps())
 }
 
 // siteKindLabels maps site_kind codes to their label in the locale.

@@ -23,7 +23,7 @@ import (
 // unitService is the service behind these pages, built per request from the
 // database and the authorizer (it holds nothing else).
 func (s *Server) unitService() *service.Units {
-	return service.NewUnits(service.Deps{DB: s.db, Authz: s.authz, Auth: s.auth})
+	return service.NewUnits(s.deps())
 }
 
 // ---- list ----
