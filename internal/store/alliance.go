@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -134,7 +135,16 @@ func (db *DB) CreateAlliance(ctx context.Context, a *model.Alliance) error {
 	if a.Status == "" {
 		a.Status = model.StatusActive
 	}
-	return db.conn(ctx).Create(a).Error
+	return nameTaken(db.conn(ctx).Create(a).Error, "alliance.name_taken")
+}
+
+// nameTaken turns a unique-index violation on a name into the field error
+// the form shows; the services check first, the index catches a race.
+func nameTaken(err error, key string) error {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return (&model.ValidationError{}).Add("name", key)
+	}
+	return err
 }
 
 // UpdateAlliance writes the editable fields of a if the stored version is
@@ -144,6 +154,9 @@ func (db *DB) UpdateAlliance(ctx context.Context, a *model.Alliance, version int
 		"name": a.Name, "kind": a.Kind, "level": a.Level, "street_id": a.StreetID, "founded_on": a.FoundedOn,
 		"description": a.Description, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
+	if err := nameTaken(res.Error, "alliance.name_taken"); err != res.Error {
+		return err
+	}
 	return db.allianceVersioned(ctx, res, "alliance", a.ID)
 }
 

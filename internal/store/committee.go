@@ -109,7 +109,7 @@ func (db *DB) CreateCommittee(ctx context.Context, c *model.Committee) error {
 	if c.Status == "" {
 		c.Status = model.StatusActive
 	}
-	return db.conn(ctx).Create(c).Error
+	return nameTaken(db.conn(ctx).Create(c).Error, "committee.name_taken")
 }
 
 // UpdateCommittee writes name, theme and convenor.
@@ -117,6 +117,9 @@ func (db *DB) UpdateCommittee(ctx context.Context, c *model.Committee) error {
 	res := db.conn(ctx).Model(&model.Committee{}).Where("id = ?", c.ID).Updates(map[string]any{
 		"name": c.Name, "theme": c.Theme, "convenor_unit_id": c.ConvenorUnitID, "updated_at": db.Now(),
 	})
+	if err := nameTaken(res.Error, "committee.name_taken"); err != res.Error {
+		return err
+	}
 	if res.Error == nil && res.RowsAffected == 0 {
 		return model.NotFound("committee", c.ID)
 	}
