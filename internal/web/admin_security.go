@@ -280,7 +280,7 @@ func (s *Server) sessionsList(c echo.Context) error {
 		page.Items = append(page.Items, sessionRow{OnlineSession: it, Agent: shortAgent(it.UserAgent),
 			Current: it.ID == current, Self: it.UserID == me})
 	}
-	page.List = newListView(c, req, l, "")
+	page.List = newListView(c, req, l, "/admin/sessions/export")
 	title := s.cat.T(loc, "menu.online_users")
 	v := s.view(c, title, Crumb{Label: s.cat.T(loc, "menu.group.system")}, Crumb{Label: title})
 	v.Data = page
@@ -448,4 +448,37 @@ func init() {
 	apiSchemas["Session"] = obj(nil, map[string]schema{"id": integer, "user_id": integer, "username": str, "display_name": str, "ip": str,
 		"user_agent": str, "created_at": dateTime, "updated_at": dateTime, "expiry": dateTime})
 	apiSchemas["RevokedSessions"] = obj(nil, map[string]schema{"user_id": integer, "revoked": integer})
+}
+
+// sessionsExport is GET /admin/sessions/export: the online sessions the
+// filter selects, as xlsx or csv.
+func (s *Server) sessionsExport(c echo.Context) error {
+	format, err := report.ParseFormat(c.QueryParam("format"))
+	if err != nil {
+		return (&model.ValidationError{}).Add("format", "list.bad_format")
+	}
+	ctx, a, loc := c.Request().Context(), actor(c), Locale(c)
+	f := store.SessionFilter{Username: strings.TrimSpace(c.QueryParam("username"))}
+	T := func(k string) string { return s.cat.T(loc, k) }
+	cols := []report.Column{{Header: T("online.user"), Width: 16}, {Header: T("user.display_name"), Width: 16},
+		{Header: T("online.ip"), Width: 16}, {Header: T("online.user_agent"), Width: 40},
+		{Header: T("online.created_at"), Width: 18}, {Header: T("online.updated_at"), Width: 18}, {Header: T("online.expiry"), Width: 18}}
+	return s.streamExport(c, format, T("menu.online_users"), cols, func(w report.Writer) error {
+		req := model.PageRequest{Limit: model.MaxPageSize}
+		for {
+			l, err := s.security().Sessions(ctx, a, f, req)
+			if err != nil {
+				return err
+			}
+			for _, it := range l.Items {
+				if err := w.WriteRow(it.Username, it.DisplayName, it.IP, it.UserAgent, it.CreatedAt, it.UpdatedAt, it.Expiry); err != nil {
+					return err
+				}
+			}
+			if l.Next == "" {
+				return nil
+			}
+			req.After = l.Next
+		}
+	})
 }

@@ -153,6 +153,7 @@ var matrix = []matrixRow{
 	{"GET", "/admin/login-events", []string{secadmin, auditor}, false},
 	{"GET", "/admin/login-events/export", []string{secadmin, auditor}, false},
 	{"GET", "/admin/sessions", []string{secadmin}, false},
+	{"GET", "/admin/sessions/export", []string{secadmin}, false},
 	{"POST", "/admin/sessions/{session}/revoke", []string{secadmin}, false},
 	{"POST", "/admin/sessions/user/{uid}/revoke", []string{secadmin}, false},
 	{"GET", "/api/v1/login-events", []string{secadmin, auditor}, false},

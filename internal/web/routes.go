@@ -80,6 +80,7 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/admin/login-events", s.loginEventsList, authz.Need("login_event", "read"))
 	r.add(http.MethodGet, "/admin/login-events/export", s.loginEventsExport, authz.Need("login_event", "export"))
 	r.add(http.MethodGet, "/admin/sessions", s.sessionsList, authz.Need("session", "read"))
+	r.add(http.MethodGet, "/admin/sessions/export", s.sessionsExport, authz.Need("session", "read"))
 	r.add(http.MethodPost, "/admin/sessions/:id/revoke", s.sessionRevoke, authz.Need("session", "revoke"))
 	r.add(http.MethodPost, "/admin/sessions/user/:uid/revoke", s.userSessionsRevoke, authz.Need("session", "revoke"))
 	r.add(http.MethodGet, "/api/v1/login-events", s.apiLoginEvents, authz.Need("login_event", "read"))
