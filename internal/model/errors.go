@@ -95,6 +95,8 @@ func (e *ValidationError) Err() error {
 type RuleError struct {
 	Code    string
 	Message string
+	// Args are the format arguments of Message (a catalog key), if any.
+	Args []any
 }
 
 func (e *RuleError) Error() string { return e.Code + ": " + e.Message }
@@ -105,6 +107,8 @@ func (e *RuleError) Unwrap() error { return ErrRule }
 // ConflictError says what conflicted (HTTP 409).
 type ConflictError struct {
 	Message string
+	// Args are the format arguments of Message (a catalog key), if any.
+	Args []any
 }
 
 func (e *ConflictError) Error() string { return "conflict: " + e.Message }
@@ -118,8 +122,8 @@ func NotFound(kind string, id any) error {
 	return fmt.Errorf("%s %v: %w", kind, id, ErrNotFound)
 }
 
-// Rule returns a RuleError.
-func Rule(code, msg string) error { return &RuleError{Code: code, Message: msg} }
+// Rule returns a RuleError; args format msg (a catalog key).
+func Rule(code, msg string, args ...any) error { return &RuleError{Code: code, Message: msg, Args: args} }
 
-// Conflict returns a ConflictError.
-func Conflict(msg string) error { return &ConflictError{Message: msg} }
+// Conflict returns a ConflictError; args format msg (a catalog key).
+func Conflict(msg string, args ...any) error { return &ConflictError{Message: msg, Args: args} }

@@ -111,11 +111,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var re *model.RuleError
 	if errors.As(err, &re) && re.Message != "" {
-		msg = s.cat.T(loc, re.Message)
+		msg = s.cat.T(loc, re.Message, re.Args...)
 	}
 	var ce *model.ConflictError
 	if errors.As(err, &ce) && ce.Message != "" {
-		msg = s.cat.T(loc, ce.Message)
+		msg = s.cat.T(loc, ce.Message, ce.Args...)
 	}
 
 	if IsAPI(c) {
