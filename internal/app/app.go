@@ -37,6 +37,9 @@ type App struct {
 	Auth   *service.Auth
 	Authz  *authz.Authorizer
 	Web    *web.Server
+	// Jobs runs the periodic jobs; Serve starts them and waits for them at
+	// shutdown. Register more with Jobs.Add before Serve.
+	Jobs *service.Jobs
 	// importsDone is closed when the import worker has stopped (after ctx
 	// ended and its unfinished job, if any, went back to the queue).
 	importsDone chan struct{}
@@ -119,6 +122,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 			UploadDir:      cfg.UploadDir,
 			ImportMaxBytes: cfg.Import.MaxBytes,
 			ImportMaxRows:  cfg.Import.MaxRows,
+			// Project attachments (uploads.max_bytes).
+			AttachmentMaxBytes: cfg.Uploads.MaxBytes,
 		},
 		Log:       log,
 		DB:        db,
@@ -143,7 +148,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		defer close(done)
 		imports.Work(ctx, service.WorkerOptions{})
 	}()
-	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv, importsDone: done}, nil
+	jobs := service.NewJobs(db, service.JobsOptions{Log: log})
+	jobs.Add("sessions.cleanup", 10*time.Minute, func(ctx context.Context) error {
+		_, err := db.DeleteExpiredSessions(ctx)
+		return err
+	})
+	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv, Jobs: jobs, importsDone: done}, nil
 }
 
 // Serve answers HTTP on ln until ctx is cancelled, then stops accepting and
@@ -160,6 +170,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	a.Jobs.Start(ctx) // they stop when ctx ends, with the server
 	a.Log.Info("serving", "addr", ln.Addr().String(), "base_url", a.Config.BaseURL, "dialect", a.DB.Dialect(), "version", Version)
 	select {
 	case err := <-errc:
@@ -181,6 +192,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-a.importsDone:
 	case <-sctx.Done():
 		a.Log.Warn("the import worker did not stop in time")
+	}
+	jobsDone := make(chan struct{})
+	go func() { a.Jobs.Wait(); close(jobsDone) }()
+	select {
+	case <-jobsDone:
+	case <-sctx.Done():
+		a.Log.Warn("a periodic job did not stop in time")
 	}
 	a.Log.Info("stopped")
 	return nil

@@ -35,7 +35,7 @@ func commands() []command {
 	return []command{
 		{"serve", "tongxin serve [--config FILE]", "start the web server (migrates first unless database.migrate_on_start is false)", runServe},
 		{"migrate", "tongxin migrate up|status [--config FILE]", "apply pending migrations, or list them", runMigrate},
-		{"seed", "tongxin seed --demo [--config FILE]", "create the demo accounts (idempotent)", runSeed},
+		{"seed", seedUsage, "create the demo accounts (idempotent), or generate a city-sized data set (--scale)", runSeed},
 		{"user", "tongxin user create|reset-password|list", "manage accounts from the server's shell", runUser},
 		{"token", "tongxin token create --user NAME [--name N] [--expires 90d]", "make a personal API token and print it alone on stdout (shown once)", runToken},
 		{"import", importUnitsUsage, "import a spreadsheet of member units as the operator; summary on stdout, exit code 1 when rows failed", runImport},

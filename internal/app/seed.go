@@ -27,14 +27,23 @@ var demoAccounts = []demoAccount{
 }
 
 func runSeed(ctx context.Context, cl *cli, args []string) error {
-	fs := cl.flags("seed", "tongxin seed --demo [--config FILE]")
+	fs := cl.flags("seed", seedUsage)
 	demo := fs.Bool("demo", false, "create the demo accounts (admin, secadmin, auditor, reviewer); a second run changes nothing")
+	scale := fs.Float64("scale", 0, "generate a city-sized data set into an empty database: 1 = one year of a city like Shanghai, 10 = ten years, 0.01 = a small sample")
+	seed := fs.Uint64("seed", 1, "with --scale: the random seed (the same scale and seed give the same data)")
+	force := fs.Bool("force", false, "with --scale: generate even though the database already holds data")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *scale != 0 {
+		if *demo {
+			return &exitError{code: 2, msg: "say --demo or --scale, not both"}
+		}
+		return runSeedScale(ctx, cl, ScaleOptions{Scale: *scale, Seed: *seed, Force: *force})
+	}
 	if !*demo {
 		fs.Usage()
-		return &exitError{code: 2, msg: "say --demo"}
+		return &exitError{code: 2, msg: "say --demo or --scale N"}
 	}
 	cfg, err := cl.config()
 	if err != nil {
@@ -73,6 +82,9 @@ func SeedDemo(ctx context.Context, db *store.DB, auth *service.Auth, password st
 	allianceID, unitIDs, err := db.SeedDemoOrganisations(ctx, demoOrganisations())
 	if err != nil {
 		return 0, fmt.Errorf("demo organisations: %w", err)
+	}
+	if err := seedDemoLists(ctx, db, allianceID, unitIDs); err != nil {
+		return 0, fmt.Errorf("demo needs and resources: %w", err)
 	}
 	accounts := append([]demoAccount(nil), demoAccounts...)
 	accounts = append(accounts,

@@ -31,6 +31,7 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Security Security `yaml:"security"`
 	Import   Import   `yaml:"import"`
+	Uploads  Uploads  `yaml:"uploads"`
 }
 
 // Database configures the connection and the pool.
@@ -90,6 +91,12 @@ type Import struct {
 	MaxRows  int   `yaml:"max_rows"`  // the most data rows (header excluded) in one file
 }
 
+// Uploads limits attachments (photos, PDF, xlsx, docx of projects); their
+// type is checked by content.
+type Uploads struct {
+	MaxBytes int64 `yaml:"max_bytes"` // the largest file accepted (413 above)
+}
+
 // Default returns the configuration before any file or environment is read.
 func Default() Config {
 	return Config{
@@ -121,7 +128,8 @@ func Default() Config {
 			LoginRatePerIP:  30,
 			AuditMinAge:     180 * 24 * time.Hour,
 		},
-		Import: Import{MaxBytes: 10 << 20, MaxRows: 50000},
+		Import:  Import{MaxBytes: 10 << 20, MaxRows: 50000},
+		Uploads: Uploads{MaxBytes: 20 << 20},
 	}
 }
 
@@ -230,6 +238,9 @@ func (c Config) Validate() error {
 	}
 	if c.Import.MaxRows < 1 {
 		return &KeyError{"import.max_rows", "must be at least 1"}
+	}
+	if c.Uploads.MaxBytes < 1024 {
+		return &KeyError{"uploads.max_bytes", "must be at least 1024 bytes"}
 	}
 	return nil
 }

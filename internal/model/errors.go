@@ -123,7 +123,9 @@ func NotFound(kind string, id any) error {
 }
 
 // Rule returns a RuleError; args format msg (a catalog key).
-func Rule(code, msg string, args ...any) error { return &RuleError{Code: code, Message: msg, Args: args} }
+func Rule(code, msg string, args ...any) error {
+	return &RuleError{Code: code, Message: msg, Args: args}
+}
 
 // Conflict returns a ConflictError; args format msg (a catalog key).
 func Conflict(msg string, args ...any) error { return &ConflictError{Message: msg, Args: args} }

@@ -40,10 +40,26 @@ type Project struct {
 	SignedMeetingID     *int64
 	Status              string
 	ReturnReason        string
-	CreatedBy           *int64
-	Version             int
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// The lifecycle (migration 00010): when each step happened, the review's
+	// due day, the evaluation, the closing report and a cancellation's reason.
+	SubmittedAt       *time.Time
+	ReviewDueOn       *time.Time
+	ApprovedAt        *time.Time
+	StartedAt         *time.Time
+	CompletedAt       *time.Time
+	EvaluatedAt       *time.Time
+	CancelledAt       *time.Time
+	Score             *int
+	Grade             string
+	EvaluationComment string
+	ClosingReport     string
+	CancelReason      string
+	// ProgressPercent is the percent of the latest progress update.
+	ProgressPercent int
+	CreatedBy       *int64
+	Version         int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // ProjectUnit is a unit's part in a project.

@@ -208,10 +208,23 @@ func (s *Imports) TargetLabels(ctx context.Context, domains []string) (map[strin
 	return out, nil
 }
 
-// resolveTarget reads a domain and checks that userID may import units in it.
-func (s *Imports) resolveTarget(ctx context.Context, userID int64, domain string) (ImportTarget, error) {
+// importObject is the object kind whose import right a kind of import needs.
+func importObject(kind string) string {
+	switch kind {
+	case importer.KindNeeds:
+		return "need"
+	case importer.KindResources:
+		return "resource"
+	}
+	return "unit"
+}
+
+// resolveTarget reads a domain and checks that userID may import kind
+// (units, needs, resources) in it.
+func (s *Imports) resolveTarget(ctx context.Context, userID int64, domain, importKind string) (ImportTarget, error) {
 	kind, id, err := model.ParseDomain(strings.TrimSpace(domain))
-	if err != nil || (kind != model.DomainDistrict && kind != model.DomainAlliance) {
+	// Needs and resources belong to an alliance: only an alliance is their target.
+	if err != nil || (kind != model.DomainDistrict && kind != model.DomainAlliance) || (importObject(importKind) != "unit" && kind != model.DomainAlliance) {
 		return ImportTarget{}, (&model.ValidationError{}).Add("domain", MsgImportBadTarget)
 	}
 	t := ImportTarget{Domain: model.DomainOf(kind, id)}
@@ -235,7 +248,7 @@ func (s *Imports) resolveTarget(ctx context.Context, userID int64, domain string
 		}
 		t.DistrictID, t.AllianceID, t.Label, chain = als[0].DistrictID, id, als[0].Name, authz.ChainAlliance(id, als[0].DistrictID)
 	}
-	if err := s.authz.Check(userID, chain, "unit", "import"); err != nil {
+	if err := s.authz.Check(userID, chain, importObject(importKind), "import"); err != nil {
 		return t, err
 	}
 	return t, nil
@@ -313,7 +326,7 @@ func (s *Imports) Create(ctx context.Context, actor model.Actor, in NewImport) (
 	}
 	var target ImportTarget
 	if domain != "" {
-		t, err := s.resolveTarget(ctx, actor.UserID, domain)
+		t, err := s.resolveTarget(ctx, actor.UserID, domain, spec.Kind)
 		if errors.As(err, new(*model.ValidationError)) {
 			ve.Add("domain", MsgImportBadTarget)
 		} else if err != nil {
@@ -566,7 +579,7 @@ func (s *Imports) runJob(ctx context.Context, id int64) (importer.Result, error)
 	}
 	actor := model.Actor{UserID: j.CreatedBy, Username: j.CreatorUsername, IP: "worker", RequestID: fmt.Sprintf("import-%d", id)}
 	// The creator's rights are checked again: a role may have ended since the upload.
-	target, err := s.resolveTarget(ctx, actor.UserID, j.Domain)
+	target, err := s.resolveTarget(ctx, actor.UserID, j.Domain, j.Kind)
 	if err != nil {
 		return importer.Result{}, err
 	}
@@ -596,7 +609,7 @@ func (s *Imports) RunFile(ctx context.Context, actor model.Actor, in ImportFile)
 	if !ok {
 		return importer.Result{}, (&model.ValidationError{}).Add("kind", MsgImportBadKind)
 	}
-	target, err := s.resolveTarget(ctx, actor.UserID, in.Domain)
+	target, err := s.resolveTarget(ctx, actor.UserID, in.Domain, in.Kind)
 	if err != nil {
 		return importer.Result{}, err
 	}
@@ -627,11 +640,27 @@ func (s *Imports) run(ctx context.Context, actor model.Actor, target ImportTarge
 		return importer.Result{}, err
 	}
 	defer r.Close()
-	h, err := s.newUnitHandler(ctx, actor, target, spec, jobID, dryRun)
-	if err != nil {
-		return importer.Result{}, err
+	var h importer.Handler
+	switch kind {
+	case importer.KindNeeds:
+		nh, err := s.newNeedHandler(ctx, actor, target, spec, jobID, dryRun)
+		if err != nil {
+			return importer.Result{}, err
+		}
+		nh.file, h = name, nh
+	case importer.KindResources:
+		rh, err := s.newResourceHandler(ctx, actor, target, spec, jobID, dryRun)
+		if err != nil {
+			return importer.Result{}, err
+		}
+		rh.file, h = name, rh
+	default:
+		uh, err := s.newUnitHandler(ctx, actor, target, spec, jobID, dryRun)
+		if err != nil {
+			return importer.Result{}, err
+		}
+		uh.file, h = name, uh
 	}
-	h.file = name
 	return importer.Run(ctx, r, h, importer.Options{BatchSize: s.o.BatchSize, ErrorFile: errPath, Progress: progress})
 }
 

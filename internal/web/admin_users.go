@@ -215,8 +215,16 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 		if err != nil {
 			return err
 		}
+		// The grant form offers the districts and alliances; the same lists
+		// label the assignments (no more statements for more of them).
+		if page.Districts, err = s.roles.Districts(ctx); err != nil {
+			return err
+		}
+		if page.Alliances, err = service.NewAlliances(s.deps()).AllianceOptions(ctx); err != nil {
+			return err
+		}
 		now := time.Now()
-		label := s.domainLabeler(ctx, Locale(c))
+		label := s.domainLabelerOf(Locale(c), page.Districts, page.Alliances)
 		for _, ra := range ras {
 			st := "active"
 			switch {
@@ -225,17 +233,7 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 			case ra.ValidFrom.After(now):
 				st = "future"
 			}
-			dl, err := label(ra.Domain)
-			if err != nil {
-				return err
-			}
-			page.Assignments = append(page.Assignments, assignmentRow{RoleAssignment: ra, State: st, DomainLabel: dl})
-		}
-		if page.Districts, err = s.roles.Districts(ctx); err != nil {
-			return err
-		}
-		if page.Alliances, err = service.NewAlliances(s.deps()).AllianceOptions(ctx); err != nil {
-			return err
+			page.Assignments = append(page.Assignments, assignmentRow{RoleAssignment: ra, State: st, DomainLabel: label(ra.Domain)})
 		}
 	}
 	if ve != nil {

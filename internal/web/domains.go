@@ -12,42 +12,66 @@ import (
 func (s *Server) domainLabeler(ctx context.Context, loc string) func(domain string) (string, error) {
 	var districts, alliances map[int64]string
 	return func(domain string) (string, error) {
-		kind, id, err := model.ParseDomain(domain)
+		kind, _, err := model.ParseDomain(domain)
 		switch {
 		case err != nil:
-			return domain, nil
-		case kind == model.DomainSys:
-			return s.cat.T(loc, "profile.domain.sys"), nil
-		case kind == model.DomainDistrict:
-			if districts == nil {
-				ds, err := service.NewRoles(s.deps()).Districts(ctx)
-				if err != nil {
-					return "", err
-				}
-				districts = make(map[int64]string, len(ds))
-				for _, d := range ds {
-					districts[d.ID] = d.Name
-				}
+		case kind == model.DomainDistrict && districts == nil:
+			ds, err := service.NewRoles(s.deps()).Districts(ctx)
+			if err != nil {
+				return "", err
 			}
-			if name := districts[id]; name != "" {
-				return name, nil
+			districts = districtNames(ds)
+		case kind == model.DomainAlliance && alliances == nil:
+			as, err := service.NewAlliances(s.deps()).AllianceOptions(ctx)
+			if err != nil {
+				return "", err
 			}
-			return domain, nil
-		case kind == model.DomainAlliance:
-			if alliances == nil {
-				as, err := service.NewAlliances(s.deps()).AllianceOptions(ctx)
-				if err != nil {
-					return "", err
-				}
-				alliances = make(map[int64]string, len(as))
-				for _, a := range as {
-					alliances[a.ID] = a.Name
-				}
-			}
-			if name := alliances[id]; name != "" {
-				return name, nil
-			}
+			alliances = allianceNames(as)
 		}
-		return s.cat.T(loc, "profile.domain."+kind, id), nil
+		return s.labelDomain(loc, domain, districts, alliances), nil
 	}
+}
+
+// domainLabelerOf names domains from districts and (active) alliances the
+// caller has read already: a page that lists them anyway runs no more
+// statements to label its rows, whatever domains they hold.
+func (s *Server) domainLabelerOf(loc string, ds []model.District, as []model.Alliance) func(domain string) string {
+	districts, alliances := districtNames(ds), allianceNames(as)
+	return func(domain string) string { return s.labelDomain(loc, domain, districts, alliances) }
+}
+
+func districtNames(ds []model.District) map[int64]string {
+	m := make(map[int64]string, len(ds))
+	for _, d := range ds {
+		m[d.ID] = d.Name
+	}
+	return m
+}
+
+func allianceNames(as []model.Alliance) map[int64]string {
+	m := make(map[int64]string, len(as))
+	for _, a := range as {
+		m[a.ID] = a.Name
+	}
+	return m
+}
+
+func (s *Server) labelDomain(loc, domain string, districts, alliances map[int64]string) string {
+	kind, id, err := model.ParseDomain(domain)
+	switch {
+	case err != nil:
+		return domain
+	case kind == model.DomainSys:
+		return s.cat.T(loc, "profile.domain.sys")
+	case kind == model.DomainDistrict:
+		if name := districts[id]; name != "" {
+			return name
+		}
+		return domain
+	case kind == model.DomainAlliance:
+		if name := alliances[id]; name != "" {
+			return name
+		}
+	}
+	return s.cat.T(loc, "profile.domain."+kind, id)
 }

@@ -22,7 +22,9 @@ func (s *Server) routes() {
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		s.securityHeaders,
 		// Spreadsheet uploads have their own, larger limit (import.max_bytes; imports.go).
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit), Skipper: isUpload}),
+		// Project attachments too (uploads.max_bytes; projects_api.go).
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit),
+			Skipper: func(c echo.Context) bool { return isUpload(c) || isAttachmentUpload(c) }}),
 		s.uploadBodyLimit(),
 		// /metrics compresses itself (promhttp); compressing twice garbles it.
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}),
@@ -234,6 +236,82 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/committees/:id/members/:unit_id", s.apiCommitteeMemberAdd, authz.Need("committee", "manage"))
 	r.add(http.MethodDelete, "/api/v1/committees/:id/members/:unit_id", s.apiCommitteeMemberRemove, authz.Need("committee", "manage"))
 
+	// The three lists: needs (需求清单) and resources (资源清单).
+	// Reading follows each row's visibility (store.ListViewer, in SQL): a
+	// need or resource the caller may not see answers 404 like a missing id.
+	// Writing is need/resource update on the owner's chain (the unit's
+	// contact, the alliance secretary); the service checks it per object and
+	// answers 422 naming the status when the action is not allowed in it.
+	r.add(http.MethodGet, "/needs", s.needsList, authz.Need("need", "read"))
+	r.add(http.MethodGet, "/needs/export", s.needsExport, authz.Need("need", "read"))
+	r.add(http.MethodGet, "/needs/new", s.needNew, authz.Need("need", "create"))
+	r.add(http.MethodPost, "/needs", s.needCreate, authz.Need("need", "create"))
+	r.add(http.MethodGet, "/needs/:id", s.needShow, authz.Need("need", "read"))
+	r.add(http.MethodGet, "/needs/:id/edit", s.needEdit, authz.Need("need", "update"))
+	r.add(http.MethodPost, "/needs/:id", s.needUpdate, authz.Need("need", "update"))
+	r.add(http.MethodPost, "/needs/:id/publish", s.needPublish, authz.Need("need", "update"))
+	r.add(http.MethodPost, "/needs/:id/close", s.needClose, authz.Need("need", "update"))
+	r.add(http.MethodGet, "/resources", s.resourcesList, authz.Need("resource", "read"))
+	r.add(http.MethodGet, "/resources/export", s.resourcesExport, authz.Need("resource", "read"))
+	r.add(http.MethodGet, "/resources/new", s.resourceNew, authz.Need("resource", "create"))
+	r.add(http.MethodPost, "/resources", s.resourceCreate, authz.Need("resource", "create"))
+	r.add(http.MethodGet, "/resources/:id", s.resourceShow, authz.Need("resource", "read"))
+	r.add(http.MethodGet, "/resources/:id/edit", s.resourceEdit, authz.Need("resource", "update"))
+	r.add(http.MethodPost, "/resources/:id", s.resourceUpdate, authz.Need("resource", "update"))
+	r.add(http.MethodPost, "/resources/:id/publish", s.resourcePublish, authz.Need("resource", "update"))
+	r.add(http.MethodPost, "/resources/:id/withdraw", s.resourceWithdraw, authz.Need("resource", "update"))
+	r.add(http.MethodGet, "/api/v1/needs", s.apiNeedsList, authz.Need("need", "read"))
+	r.add(http.MethodPost, "/api/v1/needs", s.apiNeedCreate, authz.Need("need", "create"))
+	r.add(http.MethodGet, "/api/v1/needs/:id", s.apiNeedGet, authz.Need("need", "read"))
+	r.add(http.MethodPatch, "/api/v1/needs/:id", s.apiNeedUpdate, authz.Need("need", "update"))
+	r.add(http.MethodPost, "/api/v1/needs/:id/publish", s.apiNeedAction(model.ListActionPublish), authz.Need("need", "update"))
+	r.add(http.MethodPost, "/api/v1/needs/:id/close", s.apiNeedAction(model.ListActionClose), authz.Need("need", "update"))
+	r.add(http.MethodGet, "/api/v1/resources", s.apiResourcesList, authz.Need("resource", "read"))
+	r.add(http.MethodPost, "/api/v1/resources", s.apiResourceCreate, authz.Need("resource", "create"))
+	r.add(http.MethodGet, "/api/v1/resources/:id", s.apiResourceGet, authz.Need("resource", "read"))
+	r.add(http.MethodPatch, "/api/v1/resources/:id", s.apiResourceUpdate, authz.Need("resource", "update"))
+	r.add(http.MethodPost, "/api/v1/resources/:id/publish", s.apiResourceAction(model.ListActionPublish), authz.Need("resource", "update"))
+	r.add(http.MethodPost, "/api/v1/resources/:id/withdraw", s.apiResourceAction(model.ListActionWithdraw), authz.Need("resource", "update"))
+
+	// Matching suggestions (匹配推荐) on a need's or a resource's page; whoever
+	// sees the need or resource sees them (the service answers 404 otherwise).
+	r.add(http.MethodGet, "/needs/:id/matches", s.needMatches, authz.Need("need", "read"))
+	r.add(http.MethodGet, "/resources/:id/matches", s.resourceMatches, authz.Need("resource", "read"))
+	r.add(http.MethodGet, "/api/v1/needs/:id/matches", s.apiNeedMatches, authz.Need("need", "read"))
+	r.add(http.MethodGet, "/api/v1/resources/:id/matches", s.apiResourceMatches, authz.Need("resource", "read"))
+
+	// Claims (认领) and the inbox (消息通知).
+	// Lists are scoped in SQL by the caller's claim:read domains (the target's
+	// district and alliance; a unit's own claims and the claims on its needs
+	// and resources). The service checks each claim: decide on the target
+	// owner's chain, withdraw for the claimant unit, create for the claimant
+	// unit on a target that unit can see. The inbox is everyone's own.
+	r.add(http.MethodGet, "/claims", s.claimsList, authz.Need("claim", "read"))
+	r.add(http.MethodGet, "/claims/export", s.claimsExport, authz.Need("claim", "read"))
+	r.add(http.MethodGet, "/claims/:id", s.claimShow, authz.Need("claim", "read"))
+	r.add(http.MethodPost, "/claims/:id/accept", s.claimAction("accept"), authz.Need("claim", "decide"))
+	r.add(http.MethodPost, "/claims/:id/reject", s.claimAction("reject"), authz.Need("claim", "decide"))
+	r.add(http.MethodPost, "/claims/:id/withdraw", s.claimAction("withdraw"), authz.Need("claim", "withdraw"))
+	r.add(http.MethodGet, "/needs/:id/claim", s.claimFormGet(model.TargetNeed), authz.Need("claim", "create"))
+	r.add(http.MethodPost, "/needs/:id/claim", s.claimCreate(model.TargetNeed), authz.Need("claim", "create"))
+	r.add(http.MethodGet, "/needs/:id/claims", s.claimsOfTarget(model.TargetNeed), authz.Need("claim", "read"))
+	r.add(http.MethodGet, "/resources/:id/claim", s.claimFormGet(model.TargetResource), authz.Need("claim", "create"))
+	r.add(http.MethodPost, "/resources/:id/claim", s.claimCreate(model.TargetResource), authz.Need("claim", "create"))
+	r.add(http.MethodGet, "/resources/:id/claims", s.claimsOfTarget(model.TargetResource), authz.Need("claim", "read"))
+	r.add(http.MethodGet, "/api/v1/claims", s.apiClaimsList, authz.Need("claim", "read"))
+	r.add(http.MethodPost, "/api/v1/claims", s.apiClaimCreate, authz.Need("claim", "create"))
+	r.add(http.MethodGet, "/api/v1/claims/:id", s.apiClaimGet, authz.Need("claim", "read"))
+	r.add(http.MethodPost, "/api/v1/claims/:id/accept", s.apiClaimAction("accept"), authz.Need("claim", "decide"))
+	r.add(http.MethodPost, "/api/v1/claims/:id/reject", s.apiClaimAction("reject"), authz.Need("claim", "decide"))
+	r.add(http.MethodPost, "/api/v1/claims/:id/withdraw", s.apiClaimAction("withdraw"), authz.Need("claim", "withdraw"))
+	r.add(http.MethodGet, "/inbox", s.inbox, authz.User())
+	r.add(http.MethodPost, "/inbox/read-all", s.inboxMarkAllRead, authz.User())
+	r.add(http.MethodGet, "/inbox/:id", s.inboxOpen, authz.User())
+	r.add(http.MethodPost, "/inbox/:id/read", s.inboxMarkRead, authz.User())
+	r.add(http.MethodGet, "/api/v1/notifications", s.apiNotifications, authz.User())
+	r.add(http.MethodPost, "/api/v1/notifications/read-all", s.apiNotificationsReadAll, authz.User())
+	r.add(http.MethodPost, "/api/v1/notifications/:id/read", s.apiNotificationRead, authz.User())
+
 	// Imports.
 	// Anyone logged in may open 导入任务 and their own jobs (the service
 	// answers 404 for another's; the system admin sees all); uploading needs
@@ -243,6 +321,8 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/imports/new", s.importNew, authz.Need("unit", "import"))
 	r.add(http.MethodPost, "/imports", s.importCreate, authz.Need("unit", "import"))
 	r.add(http.MethodGet, "/imports/template/units.xlsx", s.importTemplate("units"), authz.Need("unit", "import"))
+	r.add(http.MethodGet, "/imports/template/needs.xlsx", s.importTemplate("needs"), authz.Need("need", "import"))
+	r.add(http.MethodGet, "/imports/template/resources.xlsx", s.importTemplate("resources"), authz.Need("resource", "import"))
 	r.add(http.MethodGet, "/imports/:id", s.importShow, authz.User())
 	r.add(http.MethodGet, "/imports/:id/progress", s.importProgress, authz.User())
 	r.add(http.MethodGet, "/imports/:id/errors.xlsx", s.importErrors, authz.User())
@@ -250,6 +330,33 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/imports", s.apiImportCreate, authz.Need("unit", "import"))
 	r.add(http.MethodGet, "/api/v1/imports/:id", s.apiImport, authz.User())
 	r.add(http.MethodGet, "/api/v1/imports/:id/errors.xlsx", s.importErrors, authz.User())
+
+	// Projects (API).
+	// Lists are scoped in SQL by the caller's project:read domains (districts,
+	// alliances, and the units a contact speaks for). The service checks the
+	// project's chain (its units, alliance, district) and the lifecycle table
+	// (model.ProjectTransitions) for each action. Cases: the library is read
+	// by everyone logged in; nominations where one nominates or selects.
+	r.add(http.MethodGet, "/api/v1/projects", s.apiProjectsList, authz.Need("project", "read"))
+	r.add(http.MethodPost, "/api/v1/projects", s.apiProjectCreate, authz.Need("project", "create"))
+	r.add(http.MethodGet, "/api/v1/projects/:id", s.apiProjectGet, authz.Need("project", "read"))
+	r.add(http.MethodPatch, "/api/v1/projects/:id", s.apiProjectUpdate, authz.Need("project", "update"))
+	for _, a := range model.ProjectActions {
+		r.add(http.MethodPost, "/api/v1/projects/:id/"+a, s.apiProjectAction(a), authz.Need("project", a))
+	}
+	r.add(http.MethodGet, "/api/v1/projects/:id/updates", s.apiProjectUpdates, authz.Need("project", "read"))
+	r.add(http.MethodPost, "/api/v1/projects/:id/updates", s.apiProjectUpdateCreate, authz.Need("project", "update_progress"))
+	r.add(http.MethodGet, "/api/v1/projects/:id/reviews", s.apiProjectReviews, authz.Need("project", "read"))
+	r.add(http.MethodGet, "/api/v1/projects/:id/attachments", s.apiProjectAttachments, authz.Need("project", "read"))
+	r.add(http.MethodPost, projectAttachmentPath, s.apiProjectAttachmentUpload, authz.Need("project", "update_progress"), s.attachmentBodyLimit())
+	r.add(http.MethodGet, "/api/v1/projects/:id/attachments/:aid", s.apiProjectAttachment, authz.Need("project", "read"))
+	r.add(http.MethodPost, "/api/v1/projects/:id/nominate", s.apiProjectNominate, authz.Need("case", "nominate"))
+	r.add(http.MethodGet, "/api/v1/reviews", s.apiReviewQueue, authz.Need("project", "approve"))
+	r.add(http.MethodPost, "/api/v1/reviews/approve", s.apiReviewBulkApprove, authz.Need("project", "approve"))
+	r.add(http.MethodGet, "/api/v1/cases", s.apiCasesList, authz.User())
+	r.add(http.MethodGet, "/api/v1/cases/:id", s.apiCaseGet, authz.User())
+	r.add(http.MethodPost, "/api/v1/cases/:id/select", s.apiCaseDecide(true), authz.Need("case", "select"))
+	r.add(http.MethodPost, "/api/v1/cases/:id/decline", s.apiCaseDecide(false), authz.Need("case", "select"))
 
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/openapi.json", s.serveOpenAPI, authz.Public())

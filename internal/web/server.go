@@ -36,6 +36,8 @@ type Options struct {
 	UploadDir      string
 	ImportMaxBytes int64
 	ImportMaxRows  int
+	// AttachmentMaxBytes limits one project attachment (uploads.max_bytes).
+	AttachmentMaxBytes int64
 }
 
 // Deps are what the server is built from; app.Run wires them.
@@ -188,6 +190,9 @@ func (s *Server) view(c echo.Context, title string, crumbs ...Crumb) *View {
 	if u := CurrentUser(c); u != nil {
 		v.User = &ViewUser{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName}
 		v.Menu = s.menu(c)
+		if !IsHTMX(c) {
+			v.UnreadCount = s.unreadCount(c) // the bell: one indexed COUNT (inbox.go)
+		}
 	}
 	v.Flashes = s.popFlashes(c)
 	return v

@@ -1,0 +1,267 @@
+package service
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"tongxin/internal/model"
+	"tongxin/internal/store"
+)
+
+// Attachments of projects: photos (JPEG, PNG), PDF, xlsx and docx. The type
+// is decided by the content (the first bytes, and the parts inside the zip
+// of an Office file), never by the name; the name's extension must agree
+// with it. Files are stored under the upload directory by their SHA-256
+// (the same file uploaded twice is stored once) and served only to those
+// who may read the project.
+type Attachments struct {
+	db       *store.DB
+	projects *Projects
+	o        AttachmentOptions
+}
+
+// AttachmentOptions configure the attachment store.
+type AttachmentOptions struct {
+	// UploadDir is the root of the stored files (shared between instances).
+	UploadDir string
+	// MaxBytes is the largest file accepted (uploads.max_bytes).
+	MaxBytes int64
+}
+
+// DefaultAttachmentMaxBytes is the size limit when none is configured.
+const DefaultAttachmentMaxBytes = 20 << 20
+
+// NewAttachments builds the service.
+func NewAttachments(d Deps, o AttachmentOptions) *Attachments {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultAttachmentMaxBytes
+	}
+	return &Attachments{db: d.DB, projects: NewProjects(d), o: o}
+}
+
+// MaxBytes is the size limit of one file.
+func (s *Attachments) MaxBytes() int64 { return s.o.MaxBytes }
+
+// ErrAttachmentTooLarge refuses a file over the limit (413).
+var ErrAttachmentTooLarge = errors.New("attachment too large")
+
+// ActionAttachmentCreate is the audit action of an upload.
+const ActionAttachmentCreate = "attachment.create"
+
+// AttachmentNameMax is the longest file name kept (characters).
+const AttachmentNameMax = 200
+
+// attachmentKind is a type we accept: its media type and the extensions a
+// file name of it may have.
+type attachmentKind struct {
+	ContentType string
+	Exts        []string
+}
+
+var (
+	kindJPEG = attachmentKind{"image/jpeg", []string{".jpg", ".jpeg"}}
+	kindPNG  = attachmentKind{"image/png", []string{".png"}}
+	kindPDF  = attachmentKind{"application/pdf", []string{".pdf"}}
+	kindXLSX = attachmentKind{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", []string{".xlsx"}}
+	kindDOCX = attachmentKind{"application/vnd.openxmlformats-officedocument.wordprocessingml.document", []string{".docx"}}
+)
+
+// sniffAttachment decides the type of the file f of size n by its content;
+// ok is false for anything we do not accept.
+func sniffAttachment(f io.ReaderAt, n int64) (attachmentKind, bool) {
+	head := make([]byte, 512)
+	m, _ := f.ReadAt(head, 0)
+	head = head[:m]
+	switch http.DetectContentType(head) {
+	case "image/jpeg":
+		return kindJPEG, true
+	case "image/png":
+		return kindPNG, true
+	case "application/pdf":
+		return kindPDF, true
+	case "application/zip":
+		zr, err := zip.NewReader(f, n)
+		if err != nil {
+			return attachmentKind{}, false
+		}
+		has := map[string]bool{}
+		for _, zf := range zr.File {
+			has[zf.Name] = true
+		}
+		switch {
+		case !has["[Content_Types].xml"]:
+			return attachmentKind{}, false
+		case has["xl/workbook.xml"]:
+			return kindXLSX, true
+		case has["word/document.xml"]:
+			return kindDOCX, true
+		}
+	}
+	return attachmentKind{}, false
+}
+
+// attachmentFileName keeps the base name of an uploaded file, without control
+// characters or path separators, at most AttachmentNameMax characters.
+func attachmentFileName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = filepath.Base("/" + name)
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "")
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '"' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "/" || name == "." {
+		name = ""
+	}
+	if r := []rune(name); len(r) > AttachmentNameMax {
+		ext := filepath.Ext(name)
+		name = string(r[:AttachmentNameMax-len([]rune(ext))]) + ext
+	}
+	return name
+}
+
+// Upload stores a file as an attachment of a project (project:update_progress
+// on its chain, while the project is open): 404 outside the actor's scope,
+// ErrAttachmentTooLarge over the limit, a field error on "file" for a type
+// we do not accept or a name that lies about it.
+func (s *Attachments) Upload(ctx context.Context, actor model.Actor, projectID int64, fileName string, body io.Reader) (*model.Attachment, error) {
+	p, _, err := s.projects.load(ctx, actor, projectID, "update_progress", false)
+	if err != nil {
+		return nil, err
+	}
+	if !model.ProjectOpen(p.Status) {
+		return nil, model.Rule("project_closed", "attachment.project_closed")
+	}
+	name := attachmentFileName(fileName)
+	if name == "" || body == nil {
+		return nil, (&model.ValidationError{}).Add("file", "attachment.file_required")
+	}
+	dir := filepath.Join(s.o.UploadDir, "attachments")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, "upload-*")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name()) // gone already when renamed
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(body, s.o.MaxBytes+1))
+	if err != nil {
+		var me *http.MaxBytesError
+		if errors.As(err, &me) {
+			return nil, ErrAttachmentTooLarge
+		}
+		return nil, err
+	}
+	if n > s.o.MaxBytes {
+		return nil, ErrAttachmentTooLarge
+	}
+	if n == 0 {
+		return nil, (&model.ValidationError{}).Add("file", "attachment.file_required")
+	}
+	kind, ok := sniffAttachment(tmp, n)
+	if !ok {
+		return nil, (&model.ValidationError{}).Add("file", "attachment.bad_type")
+	}
+	if !slices.Contains(kind.Exts, strings.ToLower(filepath.Ext(name))) {
+		return nil, (&model.ValidationError{}).AddArgs("file", "attachment.type_mismatch", strings.Join(kind.Exts, " "))
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	rel := filepath.ToSlash(filepath.Join("attachments", sum[:2], sum))
+	abs := filepath.Join(s.o.UploadDir, filepath.FromSlash(rel))
+	if err := tmp.Sync(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(tmp.Name(), abs); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	a := &model.Attachment{OwnerKind: model.AttachOwnerProject, OwnerID: p.ID, FileName: name, ContentType: kind.ContentType,
+		SizeBytes: n, Sha256: sum, StoredPath: rel}
+	if actor.UserID != 0 {
+		uid := actor.UserID
+		a.CreatedBy = &uid
+	}
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.db.CreateAttachment(ctx, a); err != nil {
+			return err
+		}
+		return audit(ctx, s.db, actor, ActionAttachmentCreate, "attachment", a.ID, projectDomain(p), map[string]any{
+			"project_id": p.ID, "file_name": a.FileName, "content_type": a.ContentType, "size_bytes": a.SizeBytes, "sha256": a.Sha256,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// List lists the attachments of a project the actor may read (its own and
+// those of its progress updates).
+func (s *Attachments) List(ctx context.Context, actor model.Actor, projectID int64) ([]model.Attachment, error) {
+	p, _, err := s.projects.load(ctx, actor, projectID, "read", false)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.ProjectAttachments(ctx, p.ID)
+}
+
+// Open returns an attachment of the project and its file, for someone who
+// may read the project; an attachment of another project is not found.
+// The caller closes the file.
+func (s *Attachments) Open(ctx context.Context, actor model.Actor, projectID, id int64) (*model.Attachment, *os.File, error) {
+	p, _, err := s.projects.load(ctx, actor, projectID, "read", false)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.db.AttachmentByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	owner, err := s.db.AttachmentProject(ctx, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	if owner != p.ID {
+		return nil, nil, model.NotFound("attachment", id)
+	}
+	f, err := os.Open(filepath.Join(s.o.UploadDir, filepath.FromSlash(a.StoredPath)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("attachment %d: %w", id, err)
+	}
+	return a, f, nil
+}
+
+// CheckUpload answers whether the actor may upload to the project: 404
+// outside their scope, 403 when they read it but may not report progress.
+func (s *Attachments) CheckUpload(ctx context.Context, actor model.Actor, projectID int64) error {
+	_, _, err := s.projects.load(ctx, actor, projectID, "update_progress", false)
+	return err
+}

@@ -1,0 +1,145 @@
+package service
+
+import (
+	"context"
+	"slices"
+
+	"tongxin/internal/authz"
+	"tongxin/internal/model"
+	"tongxin/internal/store"
+)
+
+// ProjectDrafts turns a need whose claims were accepted into a project draft
+// (立项草稿): the project takes the need's alliance, title, description,
+// category and beneficiaries; the unit that took the largest part of the
+// need leads it; the other units that serve it, the units whose resources it
+// uses and the unit that raised the need are partners; the need and those
+// resources are linked to it. Only the alliance's secretary drafts projects
+// (project:create on the alliance's chain).
+type ProjectDrafts struct {
+	db    *store.DB
+	authz *authz.Authorizer
+}
+
+// NewProjectDrafts builds the service.
+func NewProjectDrafts(d Deps) *ProjectDrafts { return &ProjectDrafts{db: d.DB, authz: d.Authz} }
+
+// ActionProjectDraftFromNeed is the audit action of a draft made from a need.
+const ActionProjectDraftFromNeed = "project.draft_from_need"
+
+// FromNeed creates the draft. A need without an accepted claim, or already
+// linked to a project that is not cancelled, is refused (422).
+func (s *ProjectDrafts) FromNeed(ctx context.Context, actor model.Actor, needID int64) (*model.Project, error) {
+	var out *model.Project
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		v, err := listViewer(ctx, s.db, s.authz, actor, "need")
+		if err != nil {
+			return err
+		}
+		if ok, err := s.db.NeedVisible(ctx, needID, v); err != nil || !ok {
+			return visibleOrNotFound(err, "need", needID)
+		}
+		n, err := s.db.NeedByID(ctx, needID)
+		if err != nil {
+			return err
+		}
+		if err := s.authz.Check(actor.UserID, authz.ChainAlliance(n.AllianceID, n.DistrictID), "project", "create"); err != nil {
+			return err
+		}
+		if pid, err := s.db.OpenProjectOfNeed(ctx, n.ID); err != nil {
+			return err
+		} else if pid != 0 {
+			return model.Rule("need_in_project", "project_draft.need_in_project", pid)
+		}
+		parties, err := s.db.NeedParties(ctx, n.ID)
+		if err != nil {
+			return err
+		}
+		draft := draftFromNeed(n, parties, AllianceToday(s.db.Now()).Year())
+		if draft == nil {
+			return model.Rule("need_not_claimed", "project_draft.need_not_claimed")
+		}
+		uid := actor.UserID
+		draft.Project.CreatedBy = &uid
+		if err := s.db.CreateProjectDraft(ctx, draft); err != nil {
+			return err
+		}
+		out = draft.Project
+		units := make([]int64, 0, len(draft.Units))
+		for _, u := range draft.Units {
+			units = append(units, u.UnitID)
+		}
+		return audit(ctx, s.db, actor, ActionProjectDraftFromNeed, "project", out.ID, allianceDomain(n.AllianceID),
+			map[string]any{"need_id": n.ID, "lead_unit_id": out.LeadUnitID, "unit_ids": units, "resource_ids": draft.ResourceIDs})
+	})
+	return out, err
+}
+
+// draftFromNeed builds the draft from the need and its accepted claims; nil
+// when no unit serves the need (nobody could lead the project).
+func draftFromNeed(n *model.Need, parties []store.NeedParty, year int) *store.ProjectDraft {
+	// The lead is the unit with the largest accepted part of the need
+	// (the earliest claim on a tie).
+	served := map[int64]int64{}
+	var order []int64
+	var resources []int64
+	partner := map[int64]bool{}
+	var partners []int64
+	addPartner := func(id int64) {
+		if !partner[id] {
+			partner[id] = true
+			partners = append(partners, id)
+		}
+	}
+	for _, p := range parties {
+		switch p.Target {
+		case model.TargetNeed:
+			if _, ok := served[p.ClaimantUnitID]; !ok {
+				order = append(order, p.ClaimantUnitID)
+			}
+			served[p.ClaimantUnitID] += p.Quantity
+		case model.TargetResource:
+			if p.ProviderUnitID != nil {
+				addPartner(*p.ProviderUnitID)
+			}
+		}
+		if p.ResourceID != nil && !slices.Contains(resources, *p.ResourceID) {
+			resources = append(resources, *p.ResourceID)
+		}
+	}
+	if len(order) == 0 {
+		// Only resources were claimed for it: the need's own unit leads.
+		if len(parties) == 0 {
+			return nil
+		}
+		order = append(order, n.SubmitterUnitID)
+	}
+	lead := order[0]
+	for _, u := range order[1:] {
+		if served[u] > served[lead] {
+			lead = u
+		}
+	}
+	units := []model.ProjectUnit{{UnitID: lead, Role: model.ProjectUnitLead}}
+	seen := map[int64]bool{lead: true}
+	for _, u := range append(order, partners...) {
+		if !seen[u] {
+			seen[u] = true
+			units = append(units, model.ProjectUnit{UnitID: u, Role: model.ProjectUnitPartner})
+		}
+	}
+	if !seen[n.SubmitterUnitID] {
+		units = append(units, model.ProjectUnit{UnitID: n.SubmitterUnitID, Role: model.ProjectUnitRequester})
+	}
+	slices.Sort(resources)
+	return &store.ProjectDraft{
+		Project: &model.Project{
+			AllianceID: n.AllianceID, DistrictID: n.DistrictID, LeadUnitID: lead,
+			Title: n.Title, Summary: n.Description, Category: n.Category, Year: year,
+			TargetBeneficiaries: n.Beneficiaries, Status: model.ProjectDraft,
+		},
+		Units:       units,
+		NeedIDs:     []int64{n.ID},
+		ResourceIDs: resources,
+	}
+}
