@@ -120,5 +120,8 @@ func SeedDemo(ctx context.Context, db *store.DB, auth *service.Auth, password st
 		}
 		created++
 	}
+	if err := seedDemoClaims(ctx, db, allianceID, unitIDs); err != nil { // demo_claims.go: after the lists and the accounts
+		return created, fmt.Errorf("demo claims: %w", err)
+	}
 	return created, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"sync"
 
 	"tongxin/internal/authz"
 	"tongxin/internal/model"
@@ -460,8 +461,15 @@ func (s *Claims) linkOK(ctx context.Context, target string, id, unitID int64) (b
 // target's accepted quantity and status, the claimant's notifications and
 // the audit row.
 func (s *Claims) Accept(ctx context.Context, actor model.Actor, id int64, version int) (*model.Claim, error) {
+	first, err := s.db.ClaimByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	gate := claimGate(first.Target, first.TargetID())
+	gate.Lock()
+	defer gate.Unlock()
 	var out *model.Claim
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		c, err := s.db.ClaimByID(ctx, id)
 		if err != nil {
 			return err
@@ -516,6 +524,24 @@ func (s *Claims) Accept(ctx context.Context, actor model.Actor, id int64, versio
 		return err
 	})
 	return out, err
+}
+
+// claimGates serialise, within one process, the accepts of the claims on
+// one target before they take a database connection. The database lock
+// alone keeps the invariant (across instances too); the gate keeps a burst
+// of accepts on one hot target from holding every pooled connection while
+// they queue for its row lock, which would starve other requests and can
+// deadlock GORM's prepared-statement cache when the pool runs dry
+// (go-gorm/gorm#7465). A fixed stripe of mutexes: unrelated targets share
+// one now and then, which costs only a little waiting.
+var claimGates [256]sync.Mutex
+
+func claimGate(target string, id int64) *sync.Mutex {
+	h := uint64(id) * 2
+	if target == model.TargetResource {
+		h++
+	}
+	return &claimGates[h%uint64(len(claimGates))]
 }
 
 // Reject rejects a pending claim with a reason (claim decide on the target

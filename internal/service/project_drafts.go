@@ -143,3 +143,28 @@ func draftFromNeed(n *model.Need, parties []store.NeedParty, year int) *store.Pr
 		ResourceIDs: resources,
 	}
 }
+
+// CanDraft reports whether the actor may draft a project from the need now:
+// they see the need and create projects in its alliance, the need has an
+// accepted claim and no open project (the 立项草稿 button shows then).
+func (s *ProjectDrafts) CanDraft(ctx context.Context, actor model.Actor, needID int64) (bool, error) {
+	v, err := listViewer(ctx, s.db, s.authz, actor, "need")
+	if err != nil {
+		return false, err
+	}
+	if ok, err := s.db.NeedVisible(ctx, needID, v); err != nil || !ok {
+		return false, visibleOrNotFound(err, "need", needID)
+	}
+	n, err := s.db.NeedByID(ctx, needID)
+	if err != nil {
+		return false, err
+	}
+	if !s.authz.Can(actor.UserID, authz.ChainAlliance(n.AllianceID, n.DistrictID), "project", "create") {
+		return false, nil
+	}
+	if pid, err := s.db.OpenProjectOfNeed(ctx, n.ID); err != nil || pid != 0 {
+		return false, err
+	}
+	parties, err := s.db.NeedParties(ctx, n.ID)
+	return len(parties) > 0, err
+}

@@ -785,6 +785,9 @@ func (s *Projects) Fire(ctx context.Context, actor model.Actor, id int64, action
 		if err := s.db.CreateProjectReview(ctx, review); err != nil {
 			return err
 		}
+		if err := s.moveNeeds(ctx, actor, p, action, changes); err != nil {
+			return err
+		}
 		if out, err = s.db.ProjectByID(ctx, p.ID); err != nil {
 			return err
 		}
@@ -794,6 +797,49 @@ func (s *Projects) Fire(ctx context.Context, actor model.Actor, id int64, action
 		return s.notifyTransition(ctx, actor, out, units, action, review.Comment)
 	})
 	return out, err
+}
+
+// moveNeeds carries the project's linked needs along (DESIGN: a need "in
+// project"): approval makes the open ones 已立项 (in_project), completion
+// makes them 已满足 (fulfilled). Each moved need gets its audit row; the
+// project's audit row lists them.
+func (s *Projects) moveNeeds(ctx context.Context, actor model.Actor, p *model.Project, action string, changes map[string]any) error {
+	open := []string{model.NeedPublished, model.NeedPartlyClaimed, model.NeedClaimed}
+	var from []string
+	var to, key string
+	switch action {
+	case model.ProjectActionApprove:
+		from, to, key = open, model.NeedInProject, "needs_in_project"
+	case model.ProjectActionComplete:
+		from, to, key = append(open, model.NeedInProject), model.NeedFulfilled, "needs_fulfilled"
+	default:
+		return nil
+	}
+	// The statuses each need had, for its audit row.
+	before := map[int64]string{}
+	needIDs, _, err := s.db.ProjectLinks(ctx, p.ID)
+	if err != nil || len(needIDs) == 0 {
+		return err
+	}
+	for _, id := range needIDs {
+		n, err := s.db.NeedByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		before[id] = n.Status
+	}
+	moved, err := s.db.SetProjectNeedsStatus(ctx, p.ID, from, to)
+	if err != nil || len(moved) == 0 {
+		return err
+	}
+	changes[key] = moved
+	for _, id := range moved {
+		if err := audit(ctx, s.db, actor, "need.status", "need", id, projectDomain(p), map[string]any{
+			"status": Change{before[id], to}, "project_id": p.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // notifyTransition tells the people concerned: the alliance's secretaries

@@ -59,7 +59,23 @@ func (db *DB) BulkLoad(ctx context.Context, fn func(w *BulkWriter) error) error 
 			return tx.Commit(ctx)
 		})
 	}
-	tx, err := db.sql.BeginTx(ctx, nil)
+	// A large page cache for the load (index B-trees of a million rows do
+	// not fit SQLite's default 2 MB), set back before the connection returns
+	// to the pool.
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var cache int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil { // 256 MiB
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cache)) //nolint:errcheck
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -456,3 +456,65 @@ func (db *DB) ProjectMemberUnits(ctx context.Context, allianceID int64, ids []in
 func (db *DB) ProjectUnitsIn(ctx context.Context, districtID int64, ids []int64) ([]int64, error) {
 	return db.idsIn(ctx, "units", "district_id", districtID, ids)
 }
+
+// ProjectAllianceOptions lists the alliances a project list or form offers:
+// those of the scope's districts and its alliances (every alliance for a
+// city-wide scope), by name, at most limit.
+func (db *DB) ProjectAllianceOptions(ctx context.Context, s model.Scope, limit int) ([]ListAllianceOption, error) {
+	if s.Empty() {
+		return nil, nil
+	}
+	q := applyScope(db.conn(ctx).Table("alliances").Select("id, name, district_id, status"), s,
+		ScopeColumns{District: "alliances.district_id", Alliance: "alliances.id"})
+	var out []ListAllianceOption
+	err := q.Order("name, id").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// ProjectLink is a need or resource linked to a project, or a service site
+// where it runs, with its name and status.
+type ProjectLink struct {
+	ID     int64
+	Title  string
+	Status string
+}
+
+// ProjectLinkRows names the needs, resources and service sites of ids (one
+// statement each, whatever their number), by id.
+func (db *DB) ProjectLinkRows(ctx context.Context, table string, ids []int64) ([]ProjectLink, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	col := "title"
+	switch table {
+	case "needs", "resources":
+	case "service_sites":
+		col = "name"
+	default:
+		return nil, fmt.Errorf("store: no project links in %q", table)
+	}
+	var out []ProjectLink
+	err := db.conn(ctx).Table(table).Select("id, "+col+" AS title, status").Where("id IN (?)", ids).Order("id").Scan(&out).Error
+	return out, err
+}
+
+// SetProjectNeedsStatus moves the needs linked to a project that are in one
+// of the statuses from to status to (bumping their versions, so an open
+// edit of such a need turns stale) and returns their ids.
+func (db *DB) SetProjectNeedsStatus(ctx context.Context, projectID int64, from []string, to string) ([]int64, error) {
+	var ids []int64
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		tx := db.conn(ctx)
+		if err := tx.Table("needs").Where("id IN (SELECT need_id FROM project_needs WHERE project_id = ?) AND status IN (?)", projectID, from).
+			Order("id").Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		return tx.Model(&model.Need{}).Where("id IN (?) AND status IN (?)", ids, from).
+			Updates(map[string]any{"status": to, "version": gorm.Expr("version + 1"), "updated_at": db.Now()}).Error
+	})
+	return ids, err
+}
+

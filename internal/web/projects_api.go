@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ const projectAttachmentPath = "/api/v1/projects/:id/attachments"
 // it has the attachment limit (uploads.max_bytes) instead of the general
 // body limit.
 func isAttachmentUpload(c echo.Context) bool {
-	return c.Request().Method == http.MethodPost && c.Path() == projectAttachmentPath
+	return c.Request().Method == http.MethodPost && (c.Path() == projectAttachmentPath || slices.Contains(projectPageUploadPaths, c.Path()))
 }
 
 // attachmentBodyLimit bounds an attachment upload's body: the file limit
@@ -48,6 +49,20 @@ func (s *Server) attachmentBodyLimit() echo.MiddlewareFunc {
 		limit = service.DefaultAttachmentMaxBytes
 	}
 	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", limit+64<<10)})
+}
+
+// pageUploadBodyLimit bounds a page form that carries files (a progress
+// update, a completion, 附件): projectPageFiles files at the limit, plus
+// the form's fields. It runs before the CSRF check, which reads the form.
+func (s *Server) pageUploadBodyLimit() echo.MiddlewareFunc {
+	limit := s.opts.AttachmentMaxBytes
+	if limit <= 0 {
+		limit = service.DefaultAttachmentMaxBytes
+	}
+	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", limit*projectPageFiles+1<<20),
+		Skipper: func(c echo.Context) bool {
+			return c.Request().Method != http.MethodPost || !slices.Contains(projectPageUploadPaths, c.Path())
+		}})
 }
 
 // ---- shapes ----

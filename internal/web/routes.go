@@ -26,6 +26,7 @@ func (s *Server) routes() {
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit),
 			Skipper: func(c echo.Context) bool { return isUpload(c) || isAttachmentUpload(c) }}),
 		s.uploadBodyLimit(),
+		s.pageUploadBodyLimit(), // project pages that carry files (projects_api.go)
 		// /metrics compresses itself (promhttp); compressing twice garbles it.
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}),
 		s.locale,
@@ -330,6 +331,34 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/imports", s.apiImportCreate, authz.Need("unit", "import"))
 	r.add(http.MethodGet, "/api/v1/imports/:id", s.apiImport, authz.User())
 	r.add(http.MethodGet, "/api/v1/imports/:id/errors.xlsx", s.importErrors, authz.User())
+
+	// Projects (pages).
+	// The same services as the API: lists scoped in SQL by project:read, each
+	// project checked on its chain and against model.ProjectTransitions. The
+	// 立项草稿 button of a need's page is a fragment that answers nothing to
+	// who may not draft; the library is read by everyone logged in.
+	r.add(http.MethodGet, "/projects", s.projectsList, authz.Need("project", "read"))
+	r.add(http.MethodGet, "/projects/export", s.projectsExport, authz.Need("project", "read"))
+	r.add(http.MethodGet, "/projects/new", s.projectNew, authz.Need("project", "create"))
+	r.add(http.MethodPost, "/projects", s.projectCreate, authz.Need("project", "create"))
+	r.add(http.MethodGet, "/projects/:id", s.projectShow, authz.Need("project", "read"))
+	r.add(http.MethodGet, "/projects/:id/edit", s.projectEdit, authz.Need("project", "update"))
+	r.add(http.MethodPost, "/projects/:id", s.projectUpdate, authz.Need("project", "update"))
+	for _, a := range model.ProjectActions {
+		r.add(http.MethodPost, "/projects/:id/"+a, s.projectAction(a), authz.Need("project", a))
+	}
+	r.add(http.MethodPost, "/projects/:id/updates", s.projectUpdateCreate, authz.Need("project", "update_progress"))
+	r.add(http.MethodPost, "/projects/:id/attachments", s.projectAttachmentCreate, authz.Need("project", "update_progress"))
+	r.add(http.MethodGet, "/projects/:id/attachments/:aid", s.projectAttachmentDownload, authz.Need("project", "read"))
+	r.add(http.MethodPost, "/projects/:id/nominate", s.projectNominate, authz.Need("case", "nominate"))
+	r.add(http.MethodGet, "/needs/:id/project-draft", s.needProjectDraftButton, authz.Need("need", "read"))
+	r.add(http.MethodPost, "/needs/:id/project-draft", s.needProjectDraft, authz.Need("project", "create"))
+	r.add(http.MethodGet, "/reviews", s.reviewsList, authz.Need("project", "approve"))
+	r.add(http.MethodPost, "/reviews/approve", s.reviewsApprove, authz.Need("project", "approve"))
+	r.add(http.MethodGet, "/cases", s.casesList, authz.User())
+	r.add(http.MethodGet, "/cases/:id", s.caseShow, authz.User())
+	r.add(http.MethodPost, "/cases/:id/select", s.caseDecide(true), authz.Need("case", "select"))
+	r.add(http.MethodPost, "/cases/:id/decline", s.caseDecide(false), authz.Need("case", "select"))
 
 	// Projects (API).
 	// Lists are scoped in SQL by the caller's project:read domains (districts,

@@ -1,0 +1,145 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"tongxin/internal/authz"
+	"tongxin/internal/model"
+	"tongxin/internal/store"
+)
+
+// The chair's rights (轮值主席单位) are derived, never granted by hand: for
+// each rotation term, the contact users of the chair unit (holders of
+// unit_contact on unit:ID) hold alliance_chair in alliance:ID from the term's
+// first day at 00:00 Asia/Shanghai until the day after its last day. The rows
+// are role_assignments with source "rotation" and rotation_term_id, written
+// in the transaction that writes the term; a periodic job (ReconcileChairRoles)
+// re-derives them for the current and future terms, so that a unit contact
+// granted or revoked later follows within its interval.
+
+// chairDayStart is 00:00 Asia/Shanghai of a calendar day, in UTC.
+func chairDayStart(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, allianceZone).UTC()
+}
+
+// ChairWindow is the validity window of the chair role of a term.
+func ChairWindow(startsOn, endsOn time.Time) (from, until time.Time) {
+	return chairDayStart(startsOn), chairDayStart(endsOn.AddDate(0, 0, 1))
+}
+
+// deriveChairRoles makes the chair role rows of term match its unit's
+// contacts and its dates, in the transaction of ctx; it reports whether a
+// row changed (the caller then announces the change and reloads). Rows that
+// already granted something keep their start; a contact who is no longer one
+// loses the role now; rows that never opened are deleted.
+func deriveChairRoles(ctx context.Context, db *store.DB, term *model.RotationTerm) (bool, error) {
+	now := db.Now().UTC()
+	from, until := ChairWindow(term.StartsOn, term.EndsOn)
+	want := map[int64]bool{}
+	if term.Status != model.RotationHandedOver || until.After(now) {
+		ids, err := db.UnitContactUsers(ctx, term.UnitID, now)
+		if err != nil {
+			return false, err
+		}
+		for _, id := range ids {
+			want[id] = true
+		}
+	}
+	rows, err := db.ChairRolesOfTerm(ctx, term.ID)
+	if err != nil {
+		return false, err
+	}
+	changed := false
+	have := map[int64]bool{}
+	for _, ra := range rows {
+		started := !ra.ValidFrom.After(now)
+		if !want[ra.UserID] || have[ra.UserID] {
+			switch {
+			case !started:
+				if err := db.DeleteRoleAssignment(ctx, ra.ID); err != nil {
+					return false, err
+				}
+				changed = true
+			case ra.ValidUntil == nil || ra.ValidUntil.After(now):
+				if err := db.SetRoleWindow(ctx, ra.ID, ra.ValidFrom, now); err != nil {
+					return false, err
+				}
+				changed = true
+			}
+			continue
+		}
+		have[ra.UserID] = true
+		f, u := from, until
+		if started {
+			f = ra.ValidFrom
+		}
+		if u.Before(f) {
+			u = f
+		}
+		if !ra.ValidFrom.Equal(f) || ra.ValidUntil == nil || !ra.ValidUntil.Equal(u) {
+			if err := db.SetRoleWindow(ctx, ra.ID, f, u); err != nil {
+				return false, err
+			}
+			changed = true
+		}
+	}
+	if until.After(now) {
+		for id := range want {
+			if have[id] {
+				continue
+			}
+			if err := db.AddChairRole(ctx, id, term.AllianceID, term.ID, from, until); err != nil {
+				return false, err
+			}
+			changed = true
+		}
+	}
+	if changed {
+		if err := db.Notify(ctx, authz.Channel, "rotation"); err != nil {
+			return false, err
+		}
+	}
+	return changed, nil
+}
+
+// ReconcileChairRoles brings the chair roles of every current and future
+// term in line with the units' contacts, and the stored statuses of the
+// terms in line with the dates (the periodic job "governance.reconcile").
+// Each term is one transaction. It reloads the authorizer when a row changed.
+func ReconcileChairRoles(ctx context.Context, db *store.DB, az *authz.Authorizer) (int, error) {
+	today := AllianceToday(db.Now())
+	if _, err := db.AdvanceRotationStatuses(ctx, today); err != nil {
+		return 0, err
+	}
+	changed, after := 0, int64(0)
+	for {
+		terms, err := db.TermsToReconcile(ctx, today, after, 200)
+		if err != nil {
+			return changed, err
+		}
+		if len(terms) == 0 {
+			break
+		}
+		for i := range terms {
+			t := &terms[i]
+			after = t.ID
+			var did bool
+			err := db.WithTx(ctx, func(ctx context.Context) error {
+				var err error
+				did, err = deriveChairRoles(ctx, db, t)
+				return err
+			})
+			if err != nil {
+				return changed, err
+			}
+			if did {
+				changed++
+			}
+		}
+	}
+	if changed > 0 && az != nil {
+		return changed, az.Reload(ctx)
+	}
+	return changed, nil
+}
