@@ -153,6 +153,15 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		_, err := db.DeleteExpiredSessions(ctx)
 		return err
 	})
+	// Needs past their wanted-by day and resources past their available-until
+	// day turn expired (once per interval across instances: see Jobs).
+	jobs.Add("lists.expire", 15*time.Minute, func(ctx context.Context) error {
+		res, err := service.ExpireLists(ctx, db, service.AllianceToday(db.Now()))
+		if err == nil && res.Needs+res.Resources > 0 {
+			log.Info("lists expired", "needs", res.Needs, "resources", res.Resources)
+		}
+		return err
+	})
 	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv, Jobs: jobs, importsDone: done}, nil
 }
 

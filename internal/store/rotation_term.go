@@ -457,3 +457,6 @@ func (db *DB) ChairAlliancesOfUser(ctx context.Context, userID int64, now time.T
 		Distinct().Pluck("rt.alliance_id", &ids).Error
 	return ids, err
 }
+
+// MeetingIs reports whether the duty is fulfilled by meeting id.
+func (d DutyRow) MeetingIs(id int64) bool { return d.MeetingID != nil && *d.MeetingID == id }

@@ -587,7 +587,8 @@ func (s *Server) projectAction(action string) echo.HandlerFunc {
 		}
 		if ve.Err() != nil {
 			if badScore {
-				ve.Fields["score"], ve.Args["score"] = "project.bad_score", nil
+				delete(ve.Fields, "score")
+				ve.Add("score", "project.bad_score")
 			}
 			return s.renderProjectShow(c, http.StatusUnprocessableEntity, id, projectShowPage{Act: f, ActErrors: s.fieldMessages(Locale(c), ve)})
 		}
@@ -905,8 +906,17 @@ func projectFormFrom(c echo.Context) projectForm {
 	return f
 }
 
-// input turns the form into the service's input; syntax errors go into ve.
+// input turns the form into the service's input; syntax errors go into ve,
+// and so do the required fields, so that a form refused for its syntax
+// names every field to fix at once (the service checks them all again).
 func (f projectForm) input(ve *model.ValidationError) service.ProjectInput {
+	model.Text(ve, "title", f.Title, true, service.ProjectTitleMax, false)
+	if f.Category == "" {
+		ve.Add("category", model.MsgRequired)
+	}
+	if allianceID(f.LeadUnitID) == 0 {
+		ve.Add("lead_unit_id", model.MsgRequired)
+	}
 	in := service.ProjectInput{AllianceID: f.AllianceID, Title: f.Title, Summary: f.Summary, Category: f.Category, SiteIDs: f.SiteIDs,
 		Version: f.Version, StartsOn: allianceParseDay(ve, "starts_on", f.StartsOn), EndsOn: allianceParseDay(ve, "ends_on", f.EndsOn)}
 	if f.Year == "" {

@@ -241,3 +241,132 @@ func TestStatementCounterCountsRequestsOnly(t *testing.T) {
 		t.Fatalf("/healthz ran %d statements through GORM: %v", len(none), none)
 	}
 }
+
+func (g *qg) need(a *model.Alliance, submitter *model.Unit) *model.Need {
+	n := &model.Need{AllianceID: a.ID, DistrictID: a.DistrictID, SubmitterUnitID: submitter.ID, Title: fmt.Sprintf("查询需求%d", g.next()),
+		Description: "为老服务", Category: "care", ResourceKind: "volunteers", Quantity: 100000, Measure: "person_times",
+		Visibility: model.VisibleCity, Status: model.NeedPublished}
+	now := g.db.Now()
+	n.PublishedAt = &now
+	g.must(g.db.CreateNeed(g.ctx, n))
+	return n
+}
+
+func (g *qg) resource(a *model.Alliance, provider *model.Unit) *model.Resource {
+	r := &model.Resource{AllianceID: a.ID, DistrictID: a.DistrictID, ProviderUnitID: provider.ID, Title: fmt.Sprintf("查询资源%d", g.next()),
+		Description: "志愿者", Kind: "volunteers", Category: "care", Capacity: 100000, Measure: "person_times",
+		Visibility: model.VisibleCity, Status: model.ResourceAvailable}
+	now := g.db.Now()
+	r.PublishedAt = &now
+	g.must(g.db.CreateResource(g.ctx, r))
+	return r
+}
+
+func (g *qg) claim(target string, id int64, a *model.Alliance, claimant *model.Unit) *model.Claim {
+	c := &model.Claim{Target: target, AllianceID: a.ID, DistrictID: a.DistrictID, ClaimantUnitID: claimant.ID, Quantity: 1,
+		Note: fmt.Sprintf("认领%d", g.next()), Status: model.ClaimPending}
+	if target == model.TargetNeed {
+		c.NeedID = &id
+	} else {
+		c.ResourceID = &id
+	}
+	g.must(g.db.CreateClaim(g.ctx, c))
+	return c
+}
+
+func (g *qg) project(a *model.Alliance, lead *model.Unit, status string) *model.Project {
+	n := g.next()
+	code := fmt.Sprintf("2026-%d-Q%04d", a.DistrictID, n)
+	p := &model.Project{AllianceID: a.ID, DistrictID: a.DistrictID, LeadUnitID: lead.ID, Title: fmt.Sprintf("查询项目%d", n),
+		Summary: "项目简介", Category: "care", Year: 2026, BudgetFen: 100000, Status: status, Code: &code}
+	if status == model.ProjectEvaluated {
+		score := 95
+		p.Score, p.Grade = &score, model.GradeExcellent
+	}
+	g.must(g.db.CreateProject(g.ctx, p, []model.ProjectUnit{{UnitID: lead.ID, Role: model.ProjectUnitLead}},
+		[]model.ProjectFunding{{Source: "district_fund", AmountFen: 100000}}, nil, nil, nil))
+	return p
+}
+
+// TestListsAndProjectPagesRunAsManyStatements is the query guard for the
+// three lists, claims, the inbox, projects and cases.
+func TestListsAndProjectPagesRunAsManyStatements(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			srv := testenv.NewGuardedServer(t, d)
+			g := &qg{t: t, db: srv.DB, ctx: context.Background()}
+			rev := srv.CreateUser(t, "qg_rev", model.RoleDistrictReviewer, "district:310104")
+			c := srv.Client(t)
+			c.Login("qg_rev", testenv.Password)
+
+			st := g.street(310104)
+			unit, other := g.unit(st), g.unit(st)
+			al := g.alliance(st)
+			g.member(al, unit)
+			g.member(al, other)
+			need, res, res2 := g.need(al, unit), g.resource(al, unit), g.resource(al, other)
+			claim := g.claim(model.TargetNeed, need.ID, al, other)
+			proj := g.project(al, unit, model.ProjectInProgress)
+			evaluated := g.project(al, unit, model.ProjectEvaluated)
+			newCase := func(p *model.Project) *model.Case {
+				cs := &model.Case{ProjectID: p.ID, AllianceID: al.ID, DistrictID: al.DistrictID, Year: 2026, Theme: "care",
+					WriteUp: "案例", Status: model.CaseNominated, NominatedBy: &rev.ID, NominatedAt: g.db.Now(), Version: 1}
+				g.must(g.db.CreateCase(g.ctx, cs))
+				return cs
+			}
+			cs := newCase(evaluated)
+			notify := func() {
+				g.must(g.db.CreateNotifications(g.ctx, []model.Notification{{UserID: rev.ID, Kind: model.NotifyClaimNew, SubjectKind: "claim",
+					SubjectID: claim.ID, Params: `{"title":"查询需求","unit":"查询单位","quantity":1}`, Link: fmt.Sprintf("/claims/%d", claim.ID)}}))
+			}
+			review := func() {
+				g.must(g.db.CreateProjectReview(g.ctx, &model.ProjectReview{ProjectID: proj.ID, ActorID: &rev.ID, Action: model.ProjectActionApprove,
+					FromStatus: model.ProjectSubmitted, ToStatus: model.ProjectApproved, Comment: fmt.Sprintf("意见%d", g.next())}))
+				g.must(g.db.CreateProjectUpdate(g.ctx, &model.ProjectUpdate{ProjectID: proj.ID, Percent: 50, Text: fmt.Sprintf("进展%d", g.next()),
+					HappenedOn: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), CreatedBy: &rev.ID}))
+			}
+			for range 9 {
+				g.need(al, unit)
+				g.resource(al, unit)
+				g.claim(model.TargetNeed, need.ID, al, other)
+				g.claim(model.TargetResource, res.ID, al, other)
+				g.project(al, unit, model.ProjectInProgress)
+				newCase(g.project(al, unit, model.ProjectEvaluated))
+				notify()
+				review()
+			}
+			type page struct {
+				path  string
+				grow  func()
+				fixed bool // the page does not show the added rows
+			}
+			pages := []page{
+				{"/needs?limit=100", times(90, func() { g.need(al, unit) }), false},
+				{"/resources?limit=100", times(90, func() { g.resource(al, unit) }), false},
+				// Each page while its rows are 10, before other pages add to them.
+				{"/claims?limit=100", times(90, func() { g.claim(model.TargetResource, res2.ID, al, other) }), false},
+				{fmt.Sprintf("/needs/%d/claims?limit=100", need.ID), times(90, func() { g.claim(model.TargetNeed, need.ID, al, other) }), false},
+				{fmt.Sprintf("/resources/%d/claims?limit=100", res.ID), times(90, func() { g.claim(model.TargetResource, res.ID, al, other) }), false},
+				{"/inbox?limit=100", times(90, notify), false},
+				{"/projects?limit=100", times(90, func() { g.project(al, unit, model.ProjectInProgress) }), false},
+				{"/cases?limit=100", times(90, func() { newCase(g.project(al, unit, model.ProjectEvaluated)) }), false},
+				{fmt.Sprintf("/needs/%d", need.ID), times(90, func() { g.claim(model.TargetNeed, need.ID, al, other) }), true},
+				{fmt.Sprintf("/needs/%d/matches", need.ID), times(90, func() { g.resource(al, other) }), true},
+				{fmt.Sprintf("/resources/%d", res.ID), times(90, func() { g.claim(model.TargetResource, res.ID, al, other) }), true},
+				{fmt.Sprintf("/resources/%d/matches", res.ID), times(90, func() { g.need(al, other) }), true},
+				{fmt.Sprintf("/claims/%d", claim.ID), times(90, func() { g.claim(model.TargetNeed, need.ID, al, other) }), true},
+				{fmt.Sprintf("/projects/%d", proj.ID), times(90, review), false},
+				{fmt.Sprintf("/cases/%d", cs.ID), times(90, func() { newCase(g.project(al, unit, model.ProjectEvaluated)) }), true},
+			}
+			for _, p := range pages {
+				before := len(c.Get(p.path).Body)
+				n := testenv.SameStatements(t, c, p.path, p.grow)
+				after := len(c.Get(p.path).Body)
+				if !p.fixed && after < before+90*20 {
+					t.Errorf("%s: %d bytes at 10 rows, %d at 100: the added rows are not on the page", p.path, before, after)
+				}
+				t.Logf("%-28s %d statements", p.path, n)
+			}
+		})
+	}
+}

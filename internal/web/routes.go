@@ -387,6 +387,53 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/cases/:id/select", s.apiCaseDecide(true), authz.Need("case", "select"))
 	r.add(http.MethodPost, "/api/v1/cases/:id/decline", s.apiCaseDecide(false), authz.Need("case", "select"))
 
+	// Governance (联盟治理): the rotating chair (轮值) and meetings (会议).
+	// Lists are scoped in SQL by the caller's rotation_term:read and
+	// meeting:read domains (districts, alliances); the service checks each
+	// object's alliance chain. The chair role (alliance_chair) is derived from
+	// the terms and holds meeting and duty rights during its term only. The
+	// calendar feed authenticates by its token alone (calendar_feeds).
+	r.add(http.MethodGet, "/rotation-terms", s.rotationList, authz.Need("rotation_term", "read"))
+	r.add(http.MethodGet, "/rotation-terms/export", s.rotationExport, authz.Need("rotation_term", "read"))
+	r.add(http.MethodGet, "/rotation-terms/new", s.rotationNew, authz.Need("rotation_term", "manage"))
+	r.add(http.MethodPost, "/rotation-terms", s.rotationCreate, authz.Need("rotation_term", "manage"))
+	r.add(http.MethodGet, "/rotation-terms/plan", s.rotationPlanForm, authz.Need("rotation_term", "manage"))
+	r.add(http.MethodPost, "/rotation-terms/plan", s.rotationPlan, authz.Need("rotation_term", "manage"))
+	r.add(http.MethodGet, "/rotation-terms/:id", s.rotationShow, authz.Need("rotation_term", "read"))
+	r.add(http.MethodPost, "/rotation-terms/:id/hand-over", s.rotationHandOver, authz.Need("rotation_term", "manage"))
+	r.add(http.MethodPost, "/rotation-terms/:id/duties/:did", s.rotationDutyUpdate, authz.Need("rotation_duty", "update"))
+	r.add(http.MethodGet, "/meetings", s.meetingsList, authz.Need("meeting", "read"))
+	r.add(http.MethodGet, "/meetings/export", s.meetingsExport, authz.Need("meeting", "read"))
+	r.add(http.MethodGet, "/meetings/new", s.meetingNew, authz.Need("meeting", "create"))
+	r.add(http.MethodPost, "/meetings", s.meetingCreate, authz.Need("meeting", "create"))
+	r.add(http.MethodGet, "/meetings/:id", s.meetingShow, authz.Need("meeting", "read"))
+	r.add(http.MethodGet, "/meetings/:id/edit", s.meetingEdit, authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/meetings/:id", s.meetingUpdate, authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/meetings/:id/hold", s.meetingAct(model.MeetingActionHold), authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/meetings/:id/cancel", s.meetingAct(model.MeetingActionCancel), authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/meetings/:id/attendance", s.meetingAttendance, authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/meetings/:id/review", s.annualReview, authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/meetings/:id/annual/:section", s.annualSection, authz.Need("meeting", "update"))
+	r.add(http.MethodGet, "/meetings/:id/pack", s.annualPack, authz.Need("meeting", "read"))
+	r.add(http.MethodGet, "/meetings/:id/pack.xlsx", s.annualPackXLSX, authz.Need("meeting", "read"))
+	r.add(http.MethodGet, "/calendar", s.calendarPage, authz.User())
+	r.add(http.MethodPost, "/calendar/token", s.calendarToken, authz.User())
+	r.add(http.MethodGet, "/calendar/:token/meetings.ics", s.calendarFeed, authz.Public())
+	r.add(http.MethodGet, "/api/v1/rotation-terms", s.apiRotationList, authz.Need("rotation_term", "read"))
+	r.add(http.MethodPost, "/api/v1/rotation-terms", s.apiRotationCreate, authz.Need("rotation_term", "manage"))
+	r.add(http.MethodPost, "/api/v1/rotation-terms/plan", s.apiRotationPlan(false), authz.Need("rotation_term", "manage"))
+	r.add(http.MethodPost, "/api/v1/rotation-terms/plan/save", s.apiRotationPlan(true), authz.Need("rotation_term", "manage"))
+	r.add(http.MethodGet, "/api/v1/rotation-terms/:id", s.apiRotationGet, authz.Need("rotation_term", "read"))
+	r.add(http.MethodPost, "/api/v1/rotation-terms/:id/hand-over", s.apiRotationHandOver, authz.Need("rotation_term", "manage"))
+	r.add(http.MethodGet, "/api/v1/meetings", s.apiMeetingsList, authz.Need("meeting", "read"))
+	r.add(http.MethodPost, "/api/v1/meetings", s.apiMeetingCreate, authz.Need("meeting", "create"))
+	r.add(http.MethodGet, "/api/v1/meetings/:id", s.apiMeetingGet, authz.Need("meeting", "read"))
+	r.add(http.MethodPatch, "/api/v1/meetings/:id", s.apiMeetingUpdate, authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/api/v1/meetings/:id/hold", s.apiMeetingAct(model.MeetingActionHold), authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/api/v1/meetings/:id/cancel", s.apiMeetingAct(model.MeetingActionCancel), authz.Need("meeting", "update"))
+	r.add(http.MethodGet, "/api/v1/meetings/:id/attendance", s.apiMeetingAttendanceGet, authz.Need("meeting", "read"))
+	r.add(http.MethodPost, "/api/v1/meetings/:id/attendance", s.apiMeetingAttendanceSave, authz.Need("meeting", "update"))
+
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/openapi.json", s.serveOpenAPI, authz.Public())
 	r.add(http.MethodGet, "/api/v1/me", s.apiMe, authz.User())
