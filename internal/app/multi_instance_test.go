@@ -31,7 +31,7 @@ type instance struct {
 
 func startInstance(t *testing.T, ctx context.Context, dsn, uploads string, jobs func(*app.App)) *instance {
 	t.Helper()
-	db, err := store.Open(ctx, store.Options{Dialect: store.Postgres, DSN: dsn, MaxOpenConns: 8, MaxIdleConns: 8, PrepareStmt: true})
+	db, err := store.Open(ctx, store.Options{Dialect: store.Postgres, DSN: dsn, MaxOpenConns: 8, MaxIdleConns: 8})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,10 @@ type Database struct {
 	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
 	// MigrateOnStart applies pending migrations when serve starts.
 	MigrateOnStart bool `yaml:"migrate_on_start"`
-	// PrepareStmt caches prepared statements per connection (Postgres).
+	// PrepareStmt turns on GORM's own prepared-statement cache (Postgres).
+	// Off by default: pgx already caches prepared statements per connection,
+	// and GORM's cache can deadlock when every pooled connection is in a
+	// transaction and a new statement must be prepared (go-gorm/gorm#7465).
 	PrepareStmt bool `yaml:"prepare_stmt"`
 }
 
@@ -109,7 +112,7 @@ func Default() Config {
 			MaxOpenConns:    10,
 			ConnMaxLifetime: time.Hour,
 			MigrateOnStart:  true,
-			PrepareStmt:     true,
+			PrepareStmt:     false,
 		},
 		HTTP: HTTP{
 			ReadTimeout:     15 * time.Second,

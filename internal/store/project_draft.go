@@ -119,3 +119,24 @@ func (db *DB) ProjectUnits(ctx context.Context, projectID int64) ([]model.Projec
 		Order("CASE WHEN role = 'lead' THEN 0 ELSE 1 END, id").Find(&out).Error
 	return out, err
 }
+
+// NeedIDsByTitle maps the titles of an alliance's needs to their ids (the
+// demo data links its projects to its needs by title).
+func (db *DB) NeedIDsByTitle(ctx context.Context, allianceID int64, titles []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(titles) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID    int64
+		Title string
+	}
+	err := db.conn(ctx).Table("needs").Select("id, title").Where("alliance_id = ? AND title IN (?)", allianceID, titles).
+		Order("id").Scan(&rows).Error
+	for _, r := range rows {
+		if _, ok := out[r.Title]; !ok {
+			out[r.Title] = r.ID
+		}
+	}
+	return out, err
+}

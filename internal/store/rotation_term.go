@@ -460,3 +460,8 @@ func (db *DB) ChairAlliancesOfUser(ctx context.Context, userID int64, now time.T
 
 // MeetingIs reports whether the duty is fulfilled by meeting id.
 func (d DutyRow) MeetingIs(id int64) bool { return d.MeetingID != nil && *d.MeetingID == id }
+
+// AnnouncedAt reports a term announced at meeting id.
+func (t RotationTermRow) AnnouncedAt(id int64) bool {
+	return t.AnnouncedMeetingID != nil && *t.AnnouncedMeetingID == id
+}

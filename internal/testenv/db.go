@@ -69,7 +69,7 @@ func NewDB(t testing.TB, dialect string) *store.DB {
 		opts = store.Options{Dialect: store.SQLite, DSN: filepath.Join(t.TempDir(), "test.db"), MaxOpenConns: 8, MaxIdleConns: 8}
 	case store.Postgres:
 		dsn := newPostgresDB(t)
-		opts = store.Options{Dialect: store.Postgres, DSN: dsn, MaxOpenConns: 8, MaxIdleConns: 8, PrepareStmt: true}
+		opts = store.Options{Dialect: store.Postgres, DSN: dsn, MaxOpenConns: 8, MaxIdleConns: 8}
 	default:
 		t.Fatalf("testenv: unknown dialect %q", dialect)
 	}

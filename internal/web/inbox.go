@@ -88,7 +88,7 @@ func (s *Server) inbox(c echo.Context) error {
 	title := s.cat.T(loc, "shell.notifications")
 	v := s.view(c, title, Crumb{Label: title})
 	p := inboxPage{List: newListView(c, req, l, ""), UnreadOnly: unreadOnly, Sort: req.Sort, Unread: v.UnreadCount,
-		Here: c.Request().URL.RequestURI(),
+		Here:    c.Request().URL.RequestURI(),
 		TabURLs: map[string]string{"all": inboxURL("", req.Sort), "unread": inboxURL("unread", req.Sort)},
 		SortURLs: map[string]string{"unread": inboxURL(c.QueryParam("state"), "unread"),
 			"newest": inboxURL(c.QueryParam("state"), "newest")}}
@@ -242,6 +242,6 @@ func init() {
 		model.NotifyClaimAccepted, model.NotifyClaimRejected, model.NotifyClaimWithdrawn}}, "subject_kind": str, "subject_id": integer,
 		"actor_id": {"type": "integer", "format": "int64", "nullable": true}, "message": str,
 		"params": {"type": "object", "description": "the message's arguments (claim_id, target, target_title, claimant, quantity, measure, reason)"},
-		"link": str, "read_at": nullTime, "created_at": dateTime})
+		"link":   str, "read_at": nullTime, "created_at": dateTime})
 	apiSchemas["MarkedCount"] = obj(nil, map[string]schema{"marked": integer})
 }

@@ -122,6 +122,10 @@ func TestBrowserClaimJourney(t *testing.T) {
 		}
 	}
 
+	b.Navigate(srv.URL + "/claims?view=decide")
+	b.WaitVisible(`table.table`)
+	shot("5-claims-to-decide.png")
+
 	// 3. The resource has 170 left; the need is partly covered (15 of 40).
 	b.Navigate(fmt.Sprintf("%s/resources/%d", srv.URL, team))
 	b.WaitVisible(`#claim-coverage`)

@@ -334,6 +334,8 @@ type meetingShowPage struct {
 	Minutes     []string
 	Resolutions []string
 	Today       string
+	// Sections are the publication sections of an annual meeting.
+	Sections []string
 }
 
 func paragraphs(s string) []string {
@@ -357,7 +359,8 @@ func (s *Server) renderMeetingShow(c echo.Context, status int, err error) error 
 		return e
 	}
 	p := meetingShowPage{M: m, Perms: svc.Perms(actor(c), &m.Meeting), Agenda: paragraphs(m.Agenda), Minutes: paragraphs(m.Minutes),
-		Resolutions: paragraphs(m.Resolutions), Today: govDay(s.govToday())}
+		Resolutions: paragraphs(m.Resolutions), Today: govDay(s.govToday()),
+		Sections: []string{service.SectionNeeds, service.SectionResources, service.SectionProjects}}
 	if p.Attendance, e = s.db.MeetingAttendanceRows(ctx, &m.Meeting); e != nil {
 		return e
 	}
