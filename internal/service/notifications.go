@@ -125,3 +125,19 @@ func ParseClaimNotice(n *model.Notification) (ClaimNoticeParams, bool) {
 	}
 	return p, true
 }
+
+// NoticeArgs is the generic form of a notification's parameters: the
+// arguments of its catalog message, in order. Areas whose messages need
+// nothing but text and numbers store {"args": [...]}.
+type NoticeArgs struct {
+	Args []any `json:"args"`
+}
+
+// ParseNoticeArgs reads the parameters of a notification in the generic form.
+func ParseNoticeArgs(n *model.Notification) ([]any, bool) {
+	var p NoticeArgs
+	if json.Unmarshal([]byte(n.Params), &p) != nil || p.Args == nil {
+		return nil, false
+	}
+	return p.Args, true
+}

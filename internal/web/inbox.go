@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,18 +35,31 @@ func (s *Server) unreadCount(c echo.Context) int {
 	return n
 }
 
-// notificationMessage writes a notification in loc.
+// notificationMessage writes a notification in loc: the catalog's
+// notification.<kind> with the arguments its subject kind stores.
 func (s *Server) notificationMessage(loc string, n *model.Notification, measures map[string]string) string {
 	key := "notification." + n.Kind
-	p, ok := service.ParseClaimNotice(n)
-	if !ok || !s.cat.Has(key) {
+	if !s.cat.Has(key) {
 		return s.cat.T(loc, "notification.unknown")
 	}
-	args := []any{p.Claimant, s.cat.T(loc, "claim.target."+p.Target), p.TargetTitle, fmtInt(p.Quantity), claimLabel(measures, p.Measure)}
-	if n.Kind == model.NotifyClaimRejected {
-		args = append(args, p.Reason)
+	if p, ok := service.ParseClaimNotice(n); ok {
+		args := []any{p.Claimant, s.cat.T(loc, "claim.target."+p.Target), p.TargetTitle, fmtInt(p.Quantity), claimLabel(measures, p.Measure)}
+		if n.Kind == model.NotifyClaimRejected {
+			args = append(args, p.Reason)
+		}
+		return s.cat.T(loc, key, args...)
 	}
-	return s.cat.T(loc, key, args...)
+	if p, ok := service.ParseProjectNotice(n); ok {
+		code := p.Code
+		if code == "" {
+			code = "#" + strconv.FormatInt(p.ProjectID, 10)
+		}
+		return s.cat.T(loc, key, code, p.Title, p.Comment)
+	}
+	if args, ok := service.ParseNoticeArgs(n); ok {
+		return s.cat.T(loc, key, args...)
+	}
+	return s.cat.T(loc, "notification.unknown")
 }
 
 // inboxItem is a notification as the inbox shows it.
