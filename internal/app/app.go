@@ -162,6 +162,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		}
 		return err
 	})
+	// Governance (issue 8): chair roles re-derived from the terms and the
+	// units' contacts, term statuses advanced; duty notices sent once.
+	jobs.Add("governance.reconcile", 10*time.Minute, func(ctx context.Context) error {
+		_, err := service.ReconcileChairRoles(ctx, db, az)
+		return err
+	})
+	jobs.Add("governance.duties", time.Hour, func(ctx context.Context) error {
+		_, err := service.DutyNotices(ctx, db)
+		return err
+	})
 	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv, Jobs: jobs, importsDone: done}, nil
 }
 

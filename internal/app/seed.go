@@ -123,5 +123,8 @@ func SeedDemo(ctx context.Context, db *store.DB, auth *service.Auth, password st
 	if err := seedDemoClaims(ctx, db, allianceID, unitIDs); err != nil { // demo_claims.go: after the lists and the accounts
 		return created, fmt.Errorf("demo claims: %w", err)
 	}
+	if err := seedDemoProjects(ctx, db, allianceID, unitIDs); err != nil { // demo_projects.go: after the claims
+		return created, fmt.Errorf("demo projects: %w", err)
+	}
 	return created, nil
 }

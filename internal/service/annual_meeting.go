@@ -64,7 +64,9 @@ type AnnualView struct {
 func (v *AnnualView) Rate() float64 { return model.AttendanceRate(v.Attended, v.Recorded) }
 
 // IsPublished reports whether the item of kind is published at the meeting.
-func (v *AnnualView) IsPublished(kind string, id int64) bool { return slices.Contains(v.Published[kind], id) }
+func (v *AnnualView) IsPublished(kind string, id int64) bool {
+	return slices.Contains(v.Published[kind], id)
+}
 
 // PublishedNeeds are the needs published at the meeting.
 func (v *AnnualView) PublishedItems(kind string) []store.ListItemRow {

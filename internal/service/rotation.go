@@ -2,8 +2,8 @@ package service
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"time"

@@ -548,7 +548,11 @@ func (db *DB) MeetingSite(ctx context.Context, id int64) (*SiteOption, error) {
 }
 
 // SignedAt reports a letter signed at meeting id.
-func (l LetterRow) SignedAt(id int64) bool { return l.LetterMeetingID != nil && *l.LetterMeetingID == id }
+func (l LetterRow) SignedAt(id int64) bool {
+	return l.LetterMeetingID != nil && *l.LetterMeetingID == id
+}
 
 // SignedAt reports a project signed at meeting id.
-func (p MeetingProjectRow) SignedAt(id int64) bool { return p.SignedMeetingID != nil && *p.SignedMeetingID == id }
+func (p MeetingProjectRow) SignedAt(id int64) bool {
+	return p.SignedMeetingID != nil && *p.SignedMeetingID == id
+}

@@ -9,10 +9,13 @@ import (
 // The review trail of projects (project_reviews): one row per transition,
 // written in the transaction of the transition.
 
-// CreateProjectReview inserts a review row.
+// CreateProjectReview inserts a review row, made now unless CreatedAt is
+// set (imported history, demo data).
 func (db *DB) CreateProjectReview(ctx context.Context, r *model.ProjectReview) error {
-	now := db.Now()
-	r.CreatedAt, r.UpdatedAt = now, now
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = db.Now()
+	}
+	r.UpdatedAt = r.CreatedAt
 	return db.conn(ctx).Create(r).Error
 }
 

@@ -8,10 +8,13 @@ import (
 
 // Progress updates of projects (project_updates).
 
-// CreateProjectUpdate inserts a progress update.
+// CreateProjectUpdate inserts a progress update, made now unless CreatedAt
+// is set (imported history, demo data).
 func (db *DB) CreateProjectUpdate(ctx context.Context, u *model.ProjectUpdate) error {
-	now := db.Now()
-	u.CreatedAt, u.UpdatedAt = now, now
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = db.Now()
+	}
+	u.UpdatedAt = u.CreatedAt
 	return db.conn(ctx).Create(u).Error
 }
 

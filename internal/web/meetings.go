@@ -154,15 +154,15 @@ func meetingPlace(m *store.MeetingRow) string {
 // ---- 新增 / 编辑会议 ----
 
 type meetingForm struct {
-	ID                                                                          int64
-	AllianceID, CommitteeID, Kind, Title, HeldOn, StartTime, Duration, SiteID   string
-	Location, HostUnitID, Agenda, Minutes, Resolutions                          string
-	Version                                                                     int
-	AllianceName                                                                string
-	Alliances                                                                   []model.Alliance
-	Options                                                                     *service.FormOptions
-	Kinds                                                                       []string
-	Errors                                                                      map[string]string
+	ID                                                                        int64
+	AllianceID, CommitteeID, Kind, Title, HeldOn, StartTime, Duration, SiteID string
+	Location, HostUnitID, Agenda, Minutes, Resolutions                        string
+	Version                                                                   int
+	AllianceName                                                              string
+	Alliances                                                                 []model.Alliance
+	Options                                                                   *service.FormOptions
+	Kinds                                                                     []string
+	Errors                                                                    map[string]string
 }
 
 func meetingFormFrom(c echo.Context) meetingForm {

@@ -683,7 +683,7 @@ func init() {
 	apiSchemas["RotationTerm"] = obj(nil, map[string]schema{"id": integer, "alliance_id": integer, "alliance_name": str, "unit_id": integer,
 		"unit_name": str, "starts_on": dayS, "ends_on": dayS, "status": {"type": "string", "enum": model.RotationStatuses},
 		"handover_note": str, "handed_over_on": nullDay, "announced_meeting_id": nullInt,
-		"duties": {"type": "array", "items": schema{"$ref": "#/components/schemas/RotationDuty"}},
+		"duties":  {"type": "array", "items": schema{"$ref": "#/components/schemas/RotationDuty"}},
 		"version": integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["RotationTermInput"] = obj([]string{"alliance_id", "unit_id", "starts_on", "ends_on"}, map[string]schema{
 		"alliance_id": integer, "unit_id": integer, "starts_on": dayS, "ends_on": dayS, "handover_note": str})
@@ -691,7 +691,7 @@ func init() {
 		"alliance_id": integer, "unit_ids": {"type": "array", "items": integer}, "starts_on": dayS,
 		"period": {"type": "string", "enum": model.RotationPeriods}, "until": dayS})
 	apiSchemas["RotationPlan"] = obj(nil, map[string]schema{
-		"items": {"type": "array", "items": obj(nil, map[string]schema{"unit_id": integer, "unit_name": str, "starts_on": dayS, "ends_on": dayS, "clash_term_id": nullInt})},
+		"items":            {"type": "array", "items": obj(nil, map[string]schema{"unit_id": integer, "unit_name": str, "starts_on": dayS, "ends_on": dayS, "clash_term_id": nullInt})},
 		"skipped_unit_ids": {"type": "array", "items": integer}, "replaces_term_ids": {"type": "array", "items": integer}})
 	apiSchemas["HandOverInput"] = obj([]string{"version", "handover_note"}, map[string]schema{"on": dayS, "handover_note": str, "version": integer})
 }
