@@ -33,10 +33,11 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: the scale benchmark (never part of make test)
-bench:
-	@echo "make bench: the city-scale benchmark arrives with the data generator; nothing to run yet." >&2
-	@exit 1
+## bench: the city-scale benchmark on SQLite and Postgres (never part of make test); see docs/benchmarks.md
+## BENCH_DB=sqlite|postgres|sqlite,postgres  BENCH_SCALE=1|10  BENCH_DURATION=10s (each page)  BENCH_STEP=5s (each rate)
+export BENCH_DB BENCH_SCALE BENCH_DURATION BENCH_STEP BENCH_RATE BENCH_NOTE BENCH_OUT BENCH_POSTGRES_URL
+bench: build
+	./$(BIN) bench
 
 clean:
 	rm -rf bin test-artifacts

@@ -186,7 +186,10 @@ func seedDemoProjects(ctx context.Context, db *store.DB, allianceID int64, unitI
 			submitted := d.status != model.ProjectDraft && d.status != model.ProjectCancelled
 			if submitted {
 				t := at(max(-d.startDays+30, 3))
-				if d.status == model.ProjectSubmitted || d.status == model.ProjectReturned {
+				switch d.status {
+				case model.ProjectSubmitted: // due in two days: the queue warns
+					t = at(13)
+				case model.ProjectReturned:
 					t = at(3)
 				}
 				p.SubmittedAt = &t

@@ -126,5 +126,8 @@ func SeedDemo(ctx context.Context, db *store.DB, auth *service.Auth, password st
 	if err := seedDemoProjects(ctx, db, allianceID, unitIDs); err != nil { // demo_projects.go: after the claims
 		return created, fmt.Errorf("demo projects: %w", err)
 	}
+	if err := seedDemoGovernance(ctx, db, allianceID, unitIDs); err != nil { // demo_governance.go: after the projects
+		return created, fmt.Errorf("demo governance: %w", err)
+	}
 	return created, nil
 }

@@ -13,6 +13,9 @@ const (
 // MeetingKinds lists the kinds in the order forms offer them.
 var MeetingKinds = []string{MeetingAnnual, MeetingJoint, MeetingCommittee, MeetingLiaison}
 
+// AttachOwnerMeeting is the owner kind of a meeting's attachments (minutes, photos).
+const AttachOwnerMeeting = "meeting"
+
 // Meeting statuses.
 const (
 	MeetingPlanned   = "planned"   // 计划中

@@ -191,7 +191,22 @@ func (s *Meetings) Annual(ctx context.Context, actor model.Actor, id int64) (*An
 			}
 		}
 	}
+	if !s.authz.Can(actor.UserID, meetingChain(&m.Meeting), "meeting", "update") {
+		v.readerView()
+	}
 	return v, nil
+}
+
+// readerView keeps, for someone who reads the meeting but does not run it
+// (a reviewer, a member unit's contact), only what the meeting recorded: the
+// candidates the secretary chooses from (drafts among them) are not theirs
+// to see.
+func (v *AnnualView) readerView() {
+	signed := v.Signed
+	v.Projects = slices.DeleteFunc(v.Projects, func(p store.MeetingProjectRow) bool {
+		return !v.IsPublished(model.PublishProject, p.ID) && !slices.ContainsFunc(signed, func(q store.MeetingProjectRow) bool { return q.ID == p.ID })
+	})
+	v.Needs, v.Resources, v.Terms = v.PublishedItems(model.PublishNeed), v.PublishedItems(model.PublishResource), v.AnnouncedTerms()
 }
 
 func idsAsProjects(ids []int64) []store.MeetingProjectRow {

@@ -20,15 +20,19 @@ import (
 	"tongxin/internal/store"
 )
 
-// Attachments of projects: photos (JPEG, PNG), PDF, xlsx and docx. The type
-// is decided by the content (the first bytes, and the parts inside the zip
-// of an Office file), never by the name; the name's extension must agree
-// with it. Files are stored under the upload directory by their SHA-256
-// (the same file uploaded twice is stored once) and served only to those
-// who may read the project.
+// Attachments of projects and meetings (minutes, photos): photos (JPEG,
+// PNG), PDF, xlsx and docx. The type is decided by the content (the first
+// bytes, and the parts inside the zip of an Office file), never by the
+// name; the name's extension must agree with it. Files are stored under the
+// upload directory by their SHA-256 (the same file uploaded twice is stored
+// once) and served only to those who may read the owner. Each owner kind
+// has its own rights: a project's are project:read and
+// project:update_progress while it is open, a meeting's meeting:read and
+// meeting:update while it is not cancelled.
 type Attachments struct {
 	db       *store.DB
 	projects *Projects
+	meetings *Meetings
 	o        AttachmentOptions
 }
 
@@ -48,7 +52,7 @@ func NewAttachments(d Deps, o AttachmentOptions) *Attachments {
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = DefaultAttachmentMaxBytes
 	}
-	return &Attachments{db: d.DB, projects: NewProjects(d), o: o}
+	return &Attachments{db: d.DB, projects: NewProjects(d), meetings: NewMeetings(d), o: o}
 }
 
 // MaxBytes is the size limit of one file.
@@ -137,17 +141,64 @@ func attachmentFileName(name string) string {
 	return name
 }
 
+// attachOwner is what an attachment belongs to, after the rights on it
+// were checked: its kind, id and audit domain.
+type attachOwner struct {
+	kind   string
+	id     int64
+	domain string
+}
+
+// owner loads the owner of kind and id for act ("read" or "upload"),
+// checking the actor's rights: 404 outside their scope, 403 when they read
+// it but may not upload, 422 when it takes no more files.
+func (s *Attachments) owner(ctx context.Context, actor model.Actor, kind string, id int64, act string) (*attachOwner, error) {
+	switch kind {
+	case model.AttachOwnerProject:
+		perm := "read"
+		if act == "upload" {
+			perm = "update_progress"
+		}
+		p, _, err := s.projects.load(ctx, actor, id, perm, false)
+		if err != nil {
+			return nil, err
+		}
+		if act == "upload" && !model.ProjectOpen(p.Status) {
+			return nil, model.Rule("project_closed", "attachment.project_closed")
+		}
+		return &attachOwner{kind, p.ID, projectDomain(p)}, nil
+	case model.AttachOwnerMeeting:
+		m, err := s.meetings.Get(ctx, actor, id)
+		if err != nil {
+			return nil, err
+		}
+		if act == "upload" {
+			if err := s.meetings.authz.Check(actor.UserID, meetingChain(&m.Meeting), "meeting", "update"); err != nil {
+				return nil, err
+			}
+			if m.Status == model.MeetingCancelled {
+				return nil, model.Rule("meeting_cancelled", "meeting.is_cancelled")
+			}
+		}
+		return &attachOwner{kind, m.ID, allianceDomain(m.AllianceID)}, nil
+	}
+	return nil, model.NotFound(kind, id)
+}
+
 // Upload stores a file as an attachment of a project (project:update_progress
 // on its chain, while the project is open): 404 outside the actor's scope,
 // ErrAttachmentTooLarge over the limit, a field error on "file" for a type
 // we do not accept or a name that lies about it.
 func (s *Attachments) Upload(ctx context.Context, actor model.Actor, projectID int64, fileName string, body io.Reader) (*model.Attachment, error) {
-	p, _, err := s.projects.load(ctx, actor, projectID, "update_progress", false)
+	return s.UploadTo(ctx, actor, model.AttachOwnerProject, projectID, fileName, body)
+}
+
+// UploadTo stores a file as an attachment of the owner of kind (project or
+// meeting) and id, with that owner's upload right; see Upload.
+func (s *Attachments) UploadTo(ctx context.Context, actor model.Actor, kind string, ownerID int64, fileName string, body io.Reader) (*model.Attachment, error) {
+	o, err := s.owner(ctx, actor, kind, ownerID, "upload")
 	if err != nil {
 		return nil, err
-	}
-	if !model.ProjectOpen(p.Status) {
-		return nil, model.Rule("project_closed", "attachment.project_closed")
 	}
 	name := attachmentFileName(fileName)
 	if name == "" || body == nil {
@@ -180,12 +231,12 @@ func (s *Attachments) Upload(ctx context.Context, actor model.Actor, projectID i
 	if n == 0 {
 		return nil, (&model.ValidationError{}).Add("file", "attachment.file_required")
 	}
-	kind, ok := sniffAttachment(tmp, n)
+	sniffed, ok := sniffAttachment(tmp, n)
 	if !ok {
 		return nil, (&model.ValidationError{}).Add("file", "attachment.bad_type")
 	}
-	if !slices.Contains(kind.Exts, strings.ToLower(filepath.Ext(name))) {
-		return nil, (&model.ValidationError{}).AddArgs("file", "attachment.type_mismatch", strings.Join(kind.Exts, " "))
+	if !slices.Contains(sniffed.Exts, strings.ToLower(filepath.Ext(name))) {
+		return nil, (&model.ValidationError{}).AddArgs("file", "attachment.type_mismatch", strings.Join(sniffed.Exts, " "))
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	rel := filepath.ToSlash(filepath.Join("attachments", sum[:2], sum))
@@ -203,7 +254,7 @@ func (s *Attachments) Upload(ctx context.Context, actor model.Actor, projectID i
 	} else if err != nil {
 		return nil, err
 	}
-	a := &model.Attachment{OwnerKind: model.AttachOwnerProject, OwnerID: p.ID, FileName: name, ContentType: kind.ContentType,
+	a := &model.Attachment{OwnerKind: o.kind, OwnerID: o.id, FileName: name, ContentType: sniffed.ContentType,
 		SizeBytes: n, Sha256: sum, StoredPath: rel}
 	if actor.UserID != 0 {
 		uid := actor.UserID
@@ -213,8 +264,8 @@ func (s *Attachments) Upload(ctx context.Context, actor model.Actor, projectID i
 		if err := s.db.CreateAttachment(ctx, a); err != nil {
 			return err
 		}
-		return audit(ctx, s.db, actor, ActionAttachmentCreate, "attachment", a.ID, projectDomain(p), map[string]any{
-			"project_id": p.ID, "file_name": a.FileName, "content_type": a.ContentType, "size_bytes": a.SizeBytes, "sha256": a.Sha256,
+		return audit(ctx, s.db, actor, ActionAttachmentCreate, "attachment", a.ID, o.domain, map[string]any{
+			o.kind + "_id": o.id, "file_name": a.FileName, "content_type": a.ContentType, "size_bytes": a.SizeBytes, "sha256": a.Sha256,
 		})
 	})
 	if err != nil {
@@ -226,18 +277,33 @@ func (s *Attachments) Upload(ctx context.Context, actor model.Actor, projectID i
 // List lists the attachments of a project the actor may read (its own and
 // those of its progress updates).
 func (s *Attachments) List(ctx context.Context, actor model.Actor, projectID int64) ([]model.Attachment, error) {
-	p, _, err := s.projects.load(ctx, actor, projectID, "read", false)
+	return s.ListOf(ctx, actor, model.AttachOwnerProject, projectID)
+}
+
+// ListOf lists the attachments of the owner of kind and id the actor may read.
+func (s *Attachments) ListOf(ctx context.Context, actor model.Actor, kind string, ownerID int64) ([]model.Attachment, error) {
+	o, err := s.owner(ctx, actor, kind, ownerID, "read")
 	if err != nil {
 		return nil, err
 	}
-	return s.db.ProjectAttachments(ctx, p.ID)
+	if o.kind == model.AttachOwnerMeeting {
+		return s.db.MeetingAttachments(ctx, o.id)
+	}
+	return s.db.ProjectAttachments(ctx, o.id)
 }
 
 // Open returns an attachment of the project and its file, for someone who
 // may read the project; an attachment of another project is not found.
 // The caller closes the file.
 func (s *Attachments) Open(ctx context.Context, actor model.Actor, projectID, id int64) (*model.Attachment, *os.File, error) {
-	p, _, err := s.projects.load(ctx, actor, projectID, "read", false)
+	return s.OpenOf(ctx, actor, model.AttachOwnerProject, projectID, id)
+}
+
+// OpenOf returns an attachment of the owner of kind and id and its file, for
+// someone who may read the owner; an attachment of another owner is not
+// found. The caller closes the file.
+func (s *Attachments) OpenOf(ctx context.Context, actor model.Actor, kind string, ownerID, id int64) (*model.Attachment, *os.File, error) {
+	o, err := s.owner(ctx, actor, kind, ownerID, "read")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -245,11 +311,15 @@ func (s *Attachments) Open(ctx context.Context, actor model.Actor, projectID, id
 	if err != nil {
 		return nil, nil, err
 	}
-	owner, err := s.db.AttachmentProject(ctx, a)
-	if err != nil {
-		return nil, nil, err
+	belongs := a.OwnerKind == o.kind && a.OwnerID == o.id
+	if o.kind == model.AttachOwnerProject {
+		owner, err := s.db.AttachmentProject(ctx, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		belongs = owner == o.id && a.OwnerKind != model.AttachOwnerMeeting
 	}
-	if owner != p.ID {
+	if !belongs {
 		return nil, nil, model.NotFound("attachment", id)
 	}
 	f, err := os.Open(filepath.Join(s.o.UploadDir, filepath.FromSlash(a.StoredPath)))
@@ -263,5 +333,12 @@ func (s *Attachments) Open(ctx context.Context, actor model.Actor, projectID, id
 // outside their scope, 403 when they read it but may not report progress.
 func (s *Attachments) CheckUpload(ctx context.Context, actor model.Actor, projectID int64) error {
 	_, _, err := s.projects.load(ctx, actor, projectID, "update_progress", false)
+	return err
+}
+
+// CheckUploadTo answers whether the actor may upload to the owner of kind
+// and id (see owner).
+func (s *Attachments) CheckUploadTo(ctx context.Context, actor model.Actor, kind string, ownerID int64) error {
+	_, err := s.owner(ctx, actor, kind, ownerID, "upload")
 	return err
 }

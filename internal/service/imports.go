@@ -215,6 +215,8 @@ func importObject(kind string) string {
 		return "need"
 	case importer.KindResources:
 		return "resource"
+	case importer.KindProjects:
+		return "project"
 	}
 	return "unit"
 }
@@ -654,6 +656,12 @@ func (s *Imports) run(ctx context.Context, actor model.Actor, target ImportTarge
 			return importer.Result{}, err
 		}
 		rh.file, h = name, rh
+	case importer.KindProjects: // project_import.go
+		ph, err := s.newProjectHandler(ctx, actor, target, spec, jobID, dryRun)
+		if err != nil {
+			return importer.Result{}, err
+		}
+		ph.file, h = name, ph
 	default:
 		uh, err := s.newUnitHandler(ctx, actor, target, spec, jobID, dryRun)
 		if err != nil {

@@ -97,15 +97,63 @@ func (s *Meetings) Perms(actor model.Actor, m *model.Meeting) MeetingPerms {
 		Sign:    s.authz.Can(actor.UserID, ch, "project", "update")}
 }
 
+// readScope is where the user reads meetings: the meeting:read scope of
+// their roles, with a unit contact's units (meeting:read on unit:ID) turned
+// into the alliances those units are current members of.
+func (s *Meetings) readScope(ctx context.Context, userID int64) (model.Scope, error) {
+	sc := s.authz.Scope(userID, "meeting", "read")
+	if sc.All || len(sc.Units) == 0 {
+		return sc, nil
+	}
+	sc.Alliances = slices.Clone(sc.Alliances)
+	for _, u := range sc.Units {
+		ids, err := s.db.UnitAllianceIDs(ctx, u)
+		if err != nil {
+			return sc, err
+		}
+		for _, id := range ids {
+			if !slices.Contains(sc.Alliances, id) {
+				sc.Alliances = append(sc.Alliances, id)
+			}
+		}
+	}
+	return sc, nil
+}
+
+// checkRead answers whether the actor reads m: by a role on its chain, or
+// as the contact of a current member unit of its alliance; 404 otherwise.
+func (s *Meetings) checkRead(ctx context.Context, actor model.Actor, m *model.Meeting) error {
+	err := s.authz.Check(actor.UserID, meetingChain(m), "meeting", "read")
+	if err == nil || !errors.Is(err, model.ErrNotFound) {
+		return err
+	}
+	sc, serr := s.readScope(ctx, actor.UserID)
+	if serr != nil {
+		return serr
+	}
+	if slices.Contains(sc.Alliances, m.AllianceID) {
+		return nil
+	}
+	return err
+}
+
 // List pages through the meetings the actor may read.
 func (s *Meetings) List(ctx context.Context, actor model.Actor, f store.MeetingFilter, req model.PageRequest) (model.List[store.MeetingRow], error) {
-	f.Scope = s.authz.Scope(actor.UserID, "meeting", "read")
+	sc, err := s.readScope(ctx, actor.UserID)
+	if err != nil {
+		return model.List[store.MeetingRow]{}, err
+	}
+	f.Scope = sc
 	return s.db.ListMeetings(ctx, f, req)
 }
 
 // Each calls fn for every meeting the actor may read that matches f (exports).
 func (s *Meetings) Each(ctx context.Context, actor model.Actor, f store.MeetingFilter, req model.PageRequest, fn func(*store.MeetingRow) error) error {
-	f.Scope = s.authz.Scope(actor.UserID, "meeting", "read")
+	sc, err := s.readScope(ctx, actor.UserID)
+	if err != nil {
+		return err
+	}
+	f.Scope = sc
 	return s.db.EachMeeting(ctx, f, req, exportBatch, fn)
 }
 
@@ -120,7 +168,7 @@ func (s *Meetings) Get(ctx context.Context, actor model.Actor, id int64) (*store
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authz.Check(actor.UserID, meetingChain(&m.Meeting), "meeting", "read"); err != nil {
+	if err := s.checkRead(ctx, actor, &m.Meeting); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -480,10 +528,10 @@ func (s *Meetings) CalendarFeed(ctx context.Context, actor model.Actor) (*model.
 	return s.db.CalendarFeedOfUser(ctx, actor.UserID)
 }
 
-// FeedMeetings answers the feed of a token: the meetings of the alliances
-// the token's user may read meetings of, and of the alliances of the units
-// they are the contact of, from FeedHorizonDays ago on. An unknown token is
-// not found.
+// FeedMeetings answers the feed of a token: the meetings the token's user
+// may read (readScope: their roles' alliances and districts, and the
+// alliances of the units they are the contact of), from FeedHorizonDays ago
+// on. An unknown token is not found.
 func (s *Meetings) FeedMeetings(ctx context.Context, token string) ([]store.MeetingRow, error) {
 	if !strings.HasPrefix(token, FeedTokenPrefix) || len(token) > 100 {
 		return nil, model.NotFound("calendar_feed", 0)
@@ -493,17 +541,9 @@ func (s *Meetings) FeedMeetings(ctx context.Context, token string) ([]store.Meet
 		return nil, err
 	}
 	_ = s.db.TouchCalendarFeed(ctx, f.ID)
-	sc := s.authz.Scope(f.UserID, "meeting", "read")
-	for _, ra := range s.authz.Roles(f.UserID) {
-		kind, id, err := model.ParseDomain(ra.Domain)
-		if err != nil || kind != model.DomainUnit {
-			continue
-		}
-		ids, err := s.db.UnitAllianceIDs(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		sc.Alliances = append(sc.Alliances, ids...)
+	sc, err := s.readScope(ctx, f.UserID)
+	if err != nil {
+		return nil, err
 	}
 	mf := store.MeetingFilter{Scope: sc, From: AllianceToday(s.db.Now()).AddDate(0, 0, -FeedHorizonDays)}
 	var out []store.MeetingRow

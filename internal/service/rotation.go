@@ -571,7 +571,7 @@ func (s *Rotation) OpenDuties(ctx context.Context, actor model.Actor, limit int)
 }
 
 // DutyNotices sends the duty notices due today (a week before, on the day)
-// to the chair's contacts and the alliance's secretaries, each once: the
+// to the contacts of the term's unit and the alliance's secretaries, each once: the
 // notice is claimed with an UPDATE in the transaction that writes it (the
 // periodic job "governance.duties").
 func DutyNotices(ctx context.Context, db *store.DB) (int, error) {
@@ -600,7 +600,9 @@ func DutyNotices(ctx context.Context, db *store.DB) (int, error) {
 						Params: dutyParams(d), Link: "/rotation-terms/" + itoa(d.TermID)}
 					sent++
 					return notify(ctx, db, model.Actor{}, n,
-						store.RoleHolder{Role: model.RoleAllianceChair, Domain: allianceDomain(d.AllianceID)},
+						// The term's own unit, not whoever is chair today: a notice
+						// sent late must not go to the next chair.
+						store.RoleHolder{Role: model.RoleUnitContact, Domain: model.DomainOf(model.DomainUnit, d.UnitID)},
 						store.RoleHolder{Role: model.RoleAllianceSecretary, Domain: allianceDomain(d.AllianceID)})
 				})
 				if err != nil {
@@ -618,6 +620,18 @@ type DutyNoticeParams struct {
 	DueOn    string `json:"due_on"`
 	Alliance string `json:"alliance"`
 	Unit     string `json:"unit"`
+}
+
+// ParseDutyNotice reads the parameters of a duty notification (kinds
+// duty_due_soon, duty_due); the inbox renders notification.<kind> with the
+// duty's label (resolved in the reader's language), due day, alliance and unit.
+func ParseDutyNotice(n *model.Notification) (DutyNoticeParams, bool) {
+	var p DutyNoticeParams
+	if n.SubjectKind != "rotation_term" || (n.Kind != model.NotifyDutyDueSoon && n.Kind != model.NotifyDutyDue) ||
+		json.Unmarshal([]byte(n.Params), &p) != nil || p.Duty == "" {
+		return p, false
+	}
+	return p, true
 }
 
 func dutyParams(d store.DutyRow) string {

@@ -518,3 +518,24 @@ func (db *DB) SetProjectNeedsStatus(ctx context.Context, projectID int64, from [
 	return ids, err
 }
 
+// ProjectKey is the natural key of an imported project: its title and year
+// within its alliance.
+func ProjectKey(title string, year int) string { return fmt.Sprintf("%d|%s", year, title) }
+
+// ExistingProjectKeys reports which (title, year) of titles the alliance's
+// projects already have, by ProjectKey (an import leaves them alone).
+func (db *DB) ExistingProjectKeys(ctx context.Context, allianceID int64, titles []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(titles) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Title string
+		Year  int
+	}
+	err := db.conn(ctx).Table("projects").Select("title, year").Where("alliance_id = ? AND title IN (?)", allianceID, titles).Scan(&rows).Error
+	for _, r := range rows {
+		out[ProjectKey(r.Title, r.Year)] = true
+	}
+	return out, err
+}

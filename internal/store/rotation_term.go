@@ -354,9 +354,10 @@ func (db *DB) OpenDuties(ctx context.Context, allianceIDs []int64, all bool, unt
 // DutiesToNotice lists the undone duties whose notice of stage is due by
 // today and not sent: stage "warn" a week before the due day, "due" on it.
 func (db *DB) DutiesToNotice(ctx context.Context, stage string, today time.Time, limit int) ([]DutyRow, error) {
-	// warn: due within the coming week; due: due today (or in the last week,
-	// when the job did not run on the day).
-	col, upTo, from := "rotation_duties.warned_at", today.UTC().AddDate(0, 0, model.DutyWarnDays), today.UTC()
+	// warn: due within the coming week, after today (on the day only the
+	// "due" notice goes); due: due today (or in the last week, when the job
+	// did not run on the day).
+	col, upTo, from := "rotation_duties.warned_at", today.UTC().AddDate(0, 0, model.DutyWarnDays), today.UTC().AddDate(0, 0, 1)
 	if stage == "due" {
 		col, upTo, from = "rotation_duties.due_noticed_at", today.UTC(), today.UTC().AddDate(0, 0, -model.DutyWarnDays)
 	}

@@ -116,6 +116,9 @@ type caseShowPage struct {
 	Errors     map[string]string
 }
 
+// Points is a score for the catalog's %d (0 for none).
+func (caseShowPage) Points(score *int) int { return projectPoints(score) }
+
 func (s *Server) caseShow(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {

@@ -150,6 +150,17 @@ func init() {
 		if env["home_alliance"] == "" {
 			env["home_alliance"] = fmt.Sprint(allianceFixture(t, srv, 310104, "矩阵秘书的联盟", "").ID)
 		}
+		if env["home_unit"] == "" {
+			env["home_unit"] = fmt.Sprint(allianceFixtureUnit(t, srv, 310104, "矩阵联络员单位").ID)
+		}
+		// A unit contact reads the meetings of its unit's alliances.
+		var unit int64
+		fmt.Sscan(env["home_unit"], &unit)
+		als, err := srv.DB.UnitAllianceIDs(context.Background(), unit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env["_gov_unit_alliances"] = fmt.Sprint(als)
 		for i, row := range matrix {
 			r, ok := govRules[row.method+" "+row.path]
 			if !ok {
@@ -188,6 +199,11 @@ func govMatrixAllows(mr matrixRole, r govRule, env map[string]string) bool {
 		return home
 	case model.RoleAllianceChair:
 		return home && (r.obj == "meeting" || r.obj == "rotation_duty" || (r.obj == "rotation_term" && r.act == "read"))
+	case model.RoleUnitContact:
+		// meeting:read on unit:ID opens the lists; one meeting reads when the
+		// unit is a current member of its alliance (only the home alliance can be).
+		member := r.target == "home" && strings.Contains(" "+strings.Trim(env["_gov_unit_alliances"], "[]")+" ", " "+env["home_alliance"]+" ")
+		return r.obj == "meeting" && r.act == "read" && (r.target == "" || member) && dom == "unit:"+env["home_unit"]
 	}
 	return false
 }
@@ -249,5 +265,38 @@ func TestICalendarFeed(t *testing.T) {
 	}
 	if res := anon.Get("/calendar/txc_wrong/meetings.ics"); res.Status != http.StatusNotFound {
 		t.Errorf("wrong token: %d", res.Status)
+	}
+}
+
+// TestInboxRendersDutyNotices: the duty notices read in the inbox with the
+// duty's label in the reader's language, the due day, the alliance and the
+// chair unit, on the page and in the API.
+func TestInboxRendersDutyNotices(t *testing.T) {
+	srv := testenv.NewServer(t, testenv.Dialects[0])
+	u := srv.CreateUser(t, "dutyreader", model.RoleAllianceSecretary, "alliance:1")
+	ns := []model.Notification{
+		{UserID: u.ID, Kind: model.NotifyDutyDueSoon, SubjectKind: "rotation_term", SubjectID: 3, Link: "/rotation-terms/3",
+			Params: `{"duty":"half_year_summary","due_on":"2026-06-30","alliance":"凌云路街道区域化党建联盟","unit":"上海市第八人民医院"}`},
+		{UserID: u.ID, Kind: model.NotifyDutyDue, SubjectKind: "rotation_term", SubjectID: 3, Link: "/rotation-terms/3",
+			Params: `{"duty":"joint_meeting","due_on":"2026-06-30","alliance":"凌云路街道区域化党建联盟","unit":"上海市第八人民医院"}`},
+	}
+	if err := srv.DB.CreateNotifications(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	c := srv.Client(t)
+	c.Login("dutyreader", testenv.Password)
+	text := c.Get("/inbox").Doc(t).Find("main").Text()
+	for _, want := range []string{"凌云路街道区域化党建联盟：半年总结 将于 2026-06-30 到期（轮值主席单位：上海市第八人民医院）",
+		"凌云路街道区域化党建联盟：主持召开联席会议 今天（2026-06-30）到期"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("inbox lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "系统消息") {
+		t.Errorf("a duty notice fell back to the unknown message")
+	}
+	res := c.Get("/api/v1/notifications")
+	if res.Status != http.StatusOK || !strings.Contains(string(res.Body), "半年总结 将于 2026-06-30 到期") {
+		t.Errorf("api: %d %s", res.Status, res.Body)
 	}
 }

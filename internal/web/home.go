@@ -10,6 +10,8 @@ import (
 // (a list appears once its page exists and the user passes its permission).
 type homePage struct {
 	Open map[string]bool
+	// Duties are the overdue and due-soon rotation duties (rotation.go).
+	Duties []dutyDue
 }
 
 // home is 工作台.
@@ -21,7 +23,7 @@ func (s *Server) home(c echo.Context) error {
 			open[path] = true
 		}
 	}
-	v.Data = homePage{Open: open}
+	v.Data = homePage{Open: open, Duties: s.dutiesDue(c)}
 	return s.page(c, http.StatusOK, "home", v)
 }
 

@@ -56,6 +56,9 @@ func (s *Server) notificationMessage(loc string, n *model.Notification, measures
 		}
 		return s.cat.T(loc, key, code, p.Title, p.Comment)
 	}
+	if p, ok := service.ParseDutyNotice(n); ok { // governance: the duty's label in the reader's language
+		return s.cat.T(loc, key, s.cat.T(loc, "rotation.duty."+p.Duty), p.DueOn, p.Alliance, p.Unit)
+	}
 	if args, ok := service.ParseNoticeArgs(n); ok {
 		return s.cat.T(loc, key, args...)
 	}

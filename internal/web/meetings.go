@@ -336,7 +336,13 @@ type meetingShowPage struct {
 	Today       string
 	// Sections are the publication sections of an annual meeting.
 	Sections []string
+	// MaxFiles and MaxMB are the upload limits the help text names.
+	MaxFiles int
+	MaxMB    int64
 }
+
+// Size writes a file size.
+func (meetingShowPage) Size(n int64) string { return projectShowPage{}.Size(n) }
 
 func paragraphs(s string) []string {
 	var out []string
@@ -360,7 +366,8 @@ func (s *Server) renderMeetingShow(c echo.Context, status int, err error) error 
 	}
 	p := meetingShowPage{M: m, Perms: svc.Perms(actor(c), &m.Meeting), Agenda: paragraphs(m.Agenda), Minutes: paragraphs(m.Minutes),
 		Resolutions: paragraphs(m.Resolutions), Today: govDay(s.govToday()),
-		Sections: []string{service.SectionNeeds, service.SectionResources, service.SectionProjects}}
+		Sections: []string{service.SectionNeeds, service.SectionResources, service.SectionProjects},
+		MaxFiles: meetingPageFiles, MaxMB: s.attachmentMaxMB()}
 	if p.Attendance, e = s.db.MeetingAttendanceRows(ctx, &m.Meeting); e != nil {
 		return e
 	}

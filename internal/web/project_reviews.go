@@ -30,7 +30,7 @@ type reviewsPage struct {
 	List      *ListView
 	Dicts     *projectDicts
 	Alliances []store.ListAllianceOption
-	Comment   string
+	Years     []int
 	Max       int
 }
 
@@ -57,6 +57,9 @@ func (s *Server) reviewsList(c echo.Context) error {
 	}
 	scope := s.authz.Scope(a.UserID, "project", "approve")
 	page := reviewsPage{Filter: q, List: newListView(c, req, l, ""), Dicts: dicts, Max: service.BulkApproveMax}
+	for y := s.projectToday().Year() + 1; y >= s.projectToday().Year()-2; y-- {
+		page.Years = append(page.Years, y)
+	}
 	if page.Alliances, err = s.db.ProjectAllianceOptions(ctx, model.Scope{All: scope.All, Districts: scope.Districts}, projectAllianceLimit); err != nil {
 		return err
 	}

@@ -35,43 +35,9 @@ const projectPageFiles = 10
 // general body limit.
 var projectPageUploadPaths = []string{"/projects/:id/updates", "/projects/:id/attachments", "/projects/:id/complete"}
 
-// projectYuanMax is the largest amount of money a form takes (元): ten
-// thousand 亿元 keeps every sum in int64 fen.
-const projectYuanMax = 1_000_000_000_000
-
-// parseYuan reads an amount typed in 元 with at most two decimals
-// ("12,345.6", "¥800") as fen, from the decimal string (never a float).
-func parseYuan(v string) (int64, bool) {
-	v = strings.TrimSpace(v)
-	v = strings.TrimPrefix(strings.TrimPrefix(v, "¥"), "￥")
-	v = strings.ReplaceAll(strings.ReplaceAll(v, ",", ""), "，", "")
-	if v == "" {
-		return 0, false
-	}
-	whole, frac, dot := strings.Cut(v, ".")
-	if whole == "" {
-		whole = "0"
-	}
-	if (dot && (frac == "" || len(frac) > 2)) || len(whole) > 13 {
-		return 0, false
-	}
-	for _, s := range []string{whole, frac} {
-		for _, ch := range s {
-			if ch < '0' || ch > '9' {
-				return 0, false
-			}
-		}
-	}
-	y, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || y > projectYuanMax {
-		return 0, false
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	f, _ := strconv.ParseInt(frac, 10, 64)
-	return y*100 + f, true
-}
+// parseYuan reads an amount typed in 元 (service.ParseYuan: from the
+// decimal string, never a float).
+func parseYuan(v string) (int64, bool) { return service.ParseYuan(v) }
 
 // yuanText writes fen as a form value in 元 ("1234.50"; "" for none).
 func yuanText(fen int64) string {
@@ -295,7 +261,11 @@ func (s *Server) projectsList(c echo.Context) error {
 	page := projectsPage{Filter: q, List: newListView(c, req, l, "/projects/export"), TotalCount: tot.Count,
 		TotalBudget: fmtMoney(tot.BudgetFen), TotalWan: projectWan(tot.BudgetFen), Dicts: dicts, Statuses: model.ProjectStatuses,
 		CanCreate: s.authz.CanAnywhere(a.UserID, "project", "create"),
-		CanImport: s.authz.CanAnywhere(a.UserID, "project", "import")}
+		// The upload page (imports.go) is guarded by unit:import: the button
+		// shows where both hold (the reviewer imports through the API or
+		// CLI once those take the kind).
+		CanImport: s.authz.CanAnywhere(a.UserID, "project", "import") && s.authz.CanAnywhere(a.UserID, "unit", "import") &&
+			s.routeExists("GET /imports/template/projects.xlsx")}
 	if page.CanImport {
 		page.ImportURL = "/imports/new?kind=projects"
 	}
@@ -317,11 +287,17 @@ func (s *Server) projectsList(c echo.Context) error {
 	if page.Alliances, err = s.db.ProjectAllianceOptions(ctx, model.Scope{All: scope.All, Districts: scope.Districts, Alliances: scope.Alliances}, projectAllianceLimit); err != nil {
 		return err
 	}
-	if q.AllianceID != 0 && slices.ContainsFunc(page.Alliances, func(o store.ListAllianceOption) bool { return o.ID == q.AllianceID }) {
-		if page.Committees, err = s.db.CommitteesOfAlliance(ctx, q.AllianceID); err != nil {
+	// The committee and lead-unit filters offer those of the chosen alliance
+	// (of the only one, for a secretary).
+	optionsOf := q.AllianceID
+	if optionsOf == 0 && len(page.Alliances) == 1 {
+		optionsOf = page.Alliances[0].ID
+	}
+	if optionsOf != 0 && slices.ContainsFunc(page.Alliances, func(o store.ListAllianceOption) bool { return o.ID == optionsOf }) {
+		if page.Committees, err = s.db.CommitteesOfAlliance(ctx, optionsOf); err != nil {
 			return err
 		}
-		if page.Units, err = s.db.ListUnitOptions(ctx, []int64{q.AllianceID}, nil); err != nil {
+		if page.Units, err = s.db.ListUnitOptions(ctx, []int64{optionsOf}, nil); err != nil {
 			return err
 		}
 	}
@@ -437,6 +413,27 @@ type projectShowPage struct {
 
 // Can reports an action the user may fire now.
 func (p projectShowPage) Can(action string) bool { return slices.Contains(p.P.Perms.Actions, action) }
+
+// Size writes a file size for people: 75 B, 12.3 KB, 4.5 MB.
+func (projectShowPage) Size(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+}
+
+// Points is a score for the catalog's %d (0 for none).
+func (projectShowPage) Points(score *int) int { return projectPoints(score) }
+
+func projectPoints(score *int) int {
+	if score == nil {
+		return 0
+	}
+	return *score
+}
 
 // InputActions are the actions the user may fire now that take input
 // (their forms are on the page, under 操作).

@@ -203,6 +203,8 @@ func projectMatrixAllows(mr matrixRole, r projectRule, env map[string]string) bo
 			return mr.role == model.RoleAllianceSecretary
 		case "approve":
 			return mr.role == model.RoleDistrictReviewer
+		case "import":
+			return mr.role == model.RoleAllianceSecretary || mr.role == model.RoleDistrictReviewer
 		}
 		return false
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"tongxin/internal/config"
 	"tongxin/internal/model"
 	"tongxin/internal/testenv"
 )
@@ -30,6 +31,7 @@ func init() {
 	}
 	add("GET", "/projects", projectRule{"project", "read", ""})
 	add("GET", "/projects/export", projectRule{"project", "read", ""})
+	add("GET", "/imports/template/projects.xlsx", projectRule{"project", "import", ""})
 	add("GET", "/projects/new", projectRule{"project", "create", ""})
 	add("POST", "/projects", projectRule{"project", "create", ""})
 	add("GET", "/reviews", projectRule{"project", "approve", ""})
@@ -269,6 +271,19 @@ func TestProjectPagesForms(t *testing.T) {
 			if exp := c.Get("/projects/export?format=xlsx"); exp.Status != http.StatusOK || !strings.HasPrefix(exp.Body, "PK") {
 				t.Errorf("xlsx export: %d", exp.Status)
 			}
+			// Import: the template, the upload page for the kind, the toolbar's button.
+			if tpl := c.Get("/imports/template/projects.xlsx"); tpl.Status != http.StatusOK || !strings.HasPrefix(tpl.Body, "PK") {
+				t.Errorf("template: %d", tpl.Status)
+			}
+			if tpl := s.leadc.Get("/imports/template/projects.xlsx"); tpl.Status != http.StatusForbidden {
+				t.Errorf("a unit contact gets the projects template: %d", tpl.Status)
+			}
+			if !projectHas(t, list, `a[href="/imports/new?kind=projects"]`) {
+				t.Errorf("no 导入 button for the secretary")
+			}
+			if up := c.Get("/imports/new?kind=projects"); up.Status != http.StatusOK || !strings.Contains(up.Body, "按已立项导入") {
+				t.Errorf("upload page: %d", up.Status)
+			}
 			if l := s.hp.Get("/projects"); strings.Contains(l.Body, "加装电梯") {
 				t.Errorf("黄浦区 lists a project of 徐汇区")
 			}
@@ -449,6 +464,9 @@ func TestProjectPagesLifecycle(t *testing.T) {
 			if p, _ := db.ProjectByID(ctx, id); p.Status != model.ProjectEvaluated || p.Grade != model.GradeExcellent {
 				t.Fatalf("evaluated %+v", p)
 			}
+			if ev := s.sec.Get(pp); !strings.Contains(ev.Body, "95 分") || !strings.Contains(ev.Body, "成效显著") {
+				t.Errorf("the evaluation is not shown with its score")
+			}
 
 			// Nominated by the secretary, selected 最佳 by the reviewer, read by everyone.
 			res = s.sec.Submit(pp, pp+"/nominate", url.Values{"theme": {"housing_renewal"}, "write_up": {"居民议事、多方出资的加装电梯做法"}})
@@ -470,7 +488,7 @@ func TestProjectPagesLifecycle(t *testing.T) {
 			if lib.Status != http.StatusOK || !strings.Contains(lib.Body, p.Title) || !strings.Contains(lib.Body, "最佳") {
 				t.Errorf("the library misses the case")
 			}
-			if r := s.hp.Get(cp); r.Status != http.StatusOK || !strings.Contains(r.Body, "多方出资") {
+			if r := s.hp.Get(cp); r.Status != http.StatusOK || !strings.Contains(r.Body, "多方出资") || !strings.Contains(r.Body, "95 分") {
 				t.Errorf("a selected case is for everyone: %d", r.Status)
 			}
 		})
@@ -517,3 +535,45 @@ func TestProjectPagesStatements(t *testing.T) {
 		})
 	}
 }
+
+// TestProjectPagesUploads: the progress form refuses a file whose content
+// is not what its name says and a file over the limit, next to the field,
+// keeping what was typed; a body far over the limit answers 413.
+func TestProjectPagesUploads(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			srv := testenv.NewServer(t, d, func(c *config.Config) { c.Uploads.MaxBytes = 64 << 10 })
+			a := allianceFixture(t, srv, 310104, "", "")
+			lead := allianceFixtureMember(t, srv, a.ID, 310104).UnitID
+			srv.CreateUser(t, "usec", model.RoleAllianceSecretary, fmt.Sprintf("alliance:%d", a.ID))
+			c := srv.Client(t)
+			c.Login("usec", testenv.Password)
+			p := projectFixture(t, srv, a.ID, 310104, lead, model.ProjectInProgress)
+			pp := fmt.Sprintf("/projects/%d", p.ID)
+			form := url.Values{"percent": {"30"}, "text": {"入户走访"}}
+			res := projectPost(t, c, pp, pp+"/updates", form, map[string]map[string][]byte{"files": {"方案.pdf": []byte("not a pdf at all")}})
+			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(projectText(t, res, "#upd-files-error"), "方案.pdf") {
+				t.Fatalf("a false .pdf: %d %q", res.Status, projectText(t, res, "#upd-files-error"))
+			}
+			if got := strings.TrimSpace(res.Doc(t).Find("#upd-text").Text()); got != "入户走访" {
+				t.Errorf("text lost: %q", got)
+			}
+			big := append(projectPNG(t), make([]byte, 80<<10)...)
+			res = projectPost(t, c, pp, pp+"/updates", form, map[string]map[string][]byte{"files": {"大图.png": big}})
+			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(projectText(t, res, "#upd-files-error"), "超过") {
+				t.Fatalf("a file over the limit: %d %q", res.Status, projectText(t, res, "#upd-files-error"))
+			}
+			huge := make([]byte, 64<<10*projectPageFilesTest+2<<20)
+			res = projectPost(t, c, pp, pp+"/updates", form, map[string]map[string][]byte{"files": {"巨大.png": huge}})
+			if res.Status != http.StatusRequestEntityTooLarge {
+				t.Errorf("a body far over the limit: %d", res.Status)
+			}
+			if l, _ := srv.DB.ListProjectUpdates(context.Background(), p.ID, model.PageRequest{Limit: 10}.Normalize()); len(l.Items) != 0 {
+				t.Errorf("a refused form wrote an update")
+			}
+		})
+	}
+}
+
+// projectPageFilesTest is the number of files a page form takes (web.projectPageFiles).
+const projectPageFilesTest = 10

@@ -695,3 +695,35 @@ func init() {
 		"skipped_unit_ids": {"type": "array", "items": integer}, "replaces_term_ids": {"type": "array", "items": integer}})
 	apiSchemas["HandOverInput"] = obj([]string{"version", "handover_note"}, map[string]schema{"on": dayS, "handover_note": str, "version": integer})
 }
+
+// ---- 工作台: duties due ----
+
+// dutiesDueMax caps the duties the home page lists.
+const dutiesDueMax = 10
+
+// dutyDue is a duty as the home page lists it.
+type dutyDue struct {
+	store.DutyRow
+	Overdue bool
+}
+
+// dutiesDue loads the overdue and due-soon duties of the alliances where
+// the current user records duties (the chair during its term, the
+// secretary) for the partial duties_due.html; nil for everyone else, and on
+// an error, which is logged (the home page must not fail for it).
+func (s *Server) dutiesDue(c echo.Context) []dutyDue {
+	if CurrentUser(c) == nil {
+		return nil
+	}
+	rows, err := s.rotationService().OpenDuties(c.Request().Context(), actor(c), dutiesDueMax)
+	if err != nil {
+		s.log.Error("duties due", "err", err, "request_id", RequestID(c))
+		return nil
+	}
+	today := s.govToday()
+	out := make([]dutyDue, 0, len(rows))
+	for _, d := range rows {
+		out = append(out, dutyDue{DutyRow: d, Overdue: d.Overdue(today)})
+	}
+	return out
+}

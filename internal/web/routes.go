@@ -24,9 +24,11 @@ func (s *Server) routes() {
 		// Spreadsheet uploads have their own, larger limit (import.max_bytes; imports.go).
 		// Project attachments too (uploads.max_bytes; projects_api.go).
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit),
-			Skipper: func(c echo.Context) bool { return isUpload(c) || isAttachmentUpload(c) }}),
+			Skipper: func(c echo.Context) bool { return isUpload(c) || isAttachmentUpload(c) || isMeetingUpload(c) }}),
 		s.uploadBodyLimit(),
 		s.pageUploadBodyLimit(), // project pages that carry files (projects_api.go)
+		// Meeting attachments (meeting_attachments.go).
+		s.meetingUploadBodyLimit(),
 		// /metrics compresses itself (promhttp); compressing twice garbles it.
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}),
 		s.locale,
@@ -324,6 +326,7 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/imports/template/units.xlsx", s.importTemplate("units"), authz.Need("unit", "import"))
 	r.add(http.MethodGet, "/imports/template/needs.xlsx", s.importTemplate("needs"), authz.Need("need", "import"))
 	r.add(http.MethodGet, "/imports/template/resources.xlsx", s.importTemplate("resources"), authz.Need("resource", "import"))
+	r.add(http.MethodGet, "/imports/template/projects.xlsx", s.importTemplate("projects"), authz.Need("project", "import"))
 	r.add(http.MethodGet, "/imports/:id", s.importShow, authz.User())
 	r.add(http.MethodGet, "/imports/:id/progress", s.importProgress, authz.User())
 	r.add(http.MethodGet, "/imports/:id/errors.xlsx", s.importErrors, authz.User())
@@ -416,6 +419,8 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/meetings/:id/annual/:section", s.annualSection, authz.Need("meeting", "update"))
 	r.add(http.MethodGet, "/meetings/:id/pack", s.annualPack, authz.Need("meeting", "read"))
 	r.add(http.MethodGet, "/meetings/:id/pack.xlsx", s.annualPackXLSX, authz.Need("meeting", "read"))
+	r.add(http.MethodPost, meetingUploadPath, s.meetingAttachmentCreate, authz.Need("meeting", "update"))
+	r.add(http.MethodGet, "/meetings/:id/attachments/:aid", s.meetingAttachmentDownload, authz.Need("meeting", "read"))
 	r.add(http.MethodGet, "/calendar", s.calendarPage, authz.User())
 	r.add(http.MethodPost, "/calendar/token", s.calendarToken, authz.User())
 	r.add(http.MethodGet, "/calendar/:token/meetings.ics", s.calendarFeed, authz.Public())
@@ -433,6 +438,9 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/meetings/:id/cancel", s.apiMeetingAct(model.MeetingActionCancel), authz.Need("meeting", "update"))
 	r.add(http.MethodGet, "/api/v1/meetings/:id/attendance", s.apiMeetingAttendanceGet, authz.Need("meeting", "read"))
 	r.add(http.MethodPost, "/api/v1/meetings/:id/attendance", s.apiMeetingAttendanceSave, authz.Need("meeting", "update"))
+	r.add(http.MethodGet, "/api/v1/meetings/:id/attachments", s.apiMeetingAttachments, authz.Need("meeting", "read"))
+	r.add(http.MethodPost, meetingAPIUploadPath, s.apiMeetingAttachmentUpload, authz.Need("meeting", "update"))
+	r.add(http.MethodGet, "/api/v1/meetings/:id/attachments/:aid", s.meetingAttachmentDownload, authz.Need("meeting", "read"))
 
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/openapi.json", s.serveOpenAPI, authz.Public())
