@@ -10,6 +10,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -160,4 +161,25 @@ func cleanCell(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u3000' || r == '\u00a0' || r == '\ufeff'
 	})
+}
+
+// kindOrder is the order in which pages offer the import kinds.
+var kindOrder = []string{KindUnits, KindNeeds, KindResources, KindProjects}
+
+// Kinds lists the registered import kinds in the order pages offer them.
+func Kinds() []string {
+	out := make([]string, 0, len(Specs))
+	for _, k := range kindOrder {
+		if _, ok := Specs[k]; ok {
+			out = append(out, k)
+		}
+	}
+	var rest []string
+	for k := range Specs {
+		if !slices.Contains(kindOrder, k) {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
 }

@@ -168,7 +168,7 @@ func (s *Server) importsList(c echo.Context) error {
 	loc := Locale(c)
 	v := s.view(c, s.cat.T(loc, "menu.imports"), Crumb{Label: s.cat.T(loc, "menu.group.system")}, Crumb{Label: s.cat.T(loc, "menu.imports")})
 	v.Data = importsPage{Filter: f, Items: rows, List: newListView(c, req, l, "/imports/export"), Statuses: importStatuses,
-		Kinds: []string{importer.KindUnits}, CanImport: s.authz.CanAnywhere(CurrentUser(c).ID, "unit", "import"), SeesAll: svc.SeesAll(actor(c))}
+		Kinds: importer.Kinds(), CanImport: s.authz.CanAnywhere(CurrentUser(c).ID, "unit", "import"), SeesAll: svc.SeesAll(actor(c))}
 	return s.page(c, http.StatusOK, "imports/list", v)
 }
 
@@ -521,12 +521,12 @@ func (s *Server) apiImportCreate(c echo.Context) error {
 // The imports' entries of the OpenAPI document.
 func init() {
 	apiDocs["GET /api/v1/imports"] = apiDoc{Tag: "imports", Summary: "My import jobs, newest first (the system admin sees every job)", Response: "list:ImportJob",
-		Query: withList(map[string]string{"status": "queued | running | done | failed", "kind": "units"})}
-	apiDocs["POST /api/v1/imports"] = apiDoc{Tag: "imports", Summary: "Upload a spreadsheet (multipart/form-data: kind=units, file, domain, dry_run) and queue its import; " +
+		Query: withList(map[string]string{"status": "queued | running | done | failed", "kind": strings.Join(importer.Kinds(), " | ")})}
+	apiDocs["POST /api/v1/imports"] = apiDoc{Tag: "imports", Summary: "Upload a spreadsheet (multipart/form-data: kind — units, needs, resources or projects — file, domain, dry_run) and queue its import; " +
 		"a refused file (size, format, header, row count) answers 400 with the reason in fields.file and leaves nothing behind", Body: "ImportUpload", BodyType: "multipart/form-data", Response: "ImportJob"}
 	apiDocs["GET /api/v1/imports/:id"] = apiDoc{Tag: "imports", Summary: "One of my import jobs with its progress and counts (poll it while status is queued or running)", Response: "ImportJob"}
 	apiDocs["GET /api/v1/imports/:id/errors.xlsx"] = apiDoc{Tag: "imports", Summary: "The job's error file (xlsx): the failed rows with the template's columns plus 错误原因; 404 when no row failed"}
-	apiSchemas["ImportJob"] = obj(nil, map[string]schema{"id": integer, "kind": {"type": "string", "enum": []string{importer.KindUnits}},
+	apiSchemas["ImportJob"] = obj(nil, map[string]schema{"id": integer, "kind": {"type": "string", "enum": importer.Kinds()},
 		"file_name": str, "dry_run": boolean,
 		"status":     {"type": "string", "enum": importStatuses},
 		"total_rows": integer, "processed_rows": integer, "created_rows": integer, "unchanged_rows": integer, "error_rows": integer,
@@ -535,7 +535,7 @@ func init() {
 		"domain":         {"type": "string", "example": "district:310104"}, "created_by": integer,
 		"started_at": nullTime, "finished_at": nullTime, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["ImportUpload"] = obj([]string{"file"}, map[string]schema{
-		"kind":    {"type": "string", "enum": []string{importer.KindUnits}, "default": importer.KindUnits},
+		"kind":    {"type": "string", "enum": importer.Kinds(), "default": importer.KindUnits},
 		"file":    {"type": "string", "format": "binary", "description": "xlsx, or csv in UTF-8; the header row must be the template's (GET /imports/template/units.xlsx)"},
 		"domain":  {"type": "string", "description": "the district (district:310104) or alliance (alliance:12) the import acts for; may be left out when the caller has only one"},
 		"dry_run": {"type": "boolean", "description": "validate and count only, write no unit"}})
