@@ -131,36 +131,57 @@ type ImportTarget struct {
 	AllianceID int64
 }
 
-// Targets lists the domains in which actor may import units: every district
-// for a city-wide grant, the districts and alliances they hold otherwise.
-func (s *Imports) Targets(ctx context.Context, actor model.Actor) ([]ImportTarget, error) {
-	scope := s.authz.Scope(actor.UserID, "unit", "import")
-	districts, err := s.db.Districts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[int64]string, len(districts))
-	for _, d := range districts {
-		names[d.ID] = d.Name
-	}
+// Targets lists the domains in which actor may import rows of kind. Units
+// import into a district (every district for a city-wide grant) or an
+// alliance the actor holds; needs, resources and projects belong to an
+// alliance, so only alliances are offered: those the actor holds, and the
+// active alliances of the districts they hold the right in.
+func (s *Imports) Targets(ctx context.Context, actor model.Actor, kind string) ([]ImportTarget, error) {
+	obj := ImportObject(kind)
+	scope := s.authz.Scope(actor.UserID, obj, "import")
 	var out []ImportTarget
-	add := func(id int64) {
-		if name, ok := names[id]; ok {
-			out = append(out, ImportTarget{Domain: model.DomainOf(model.DomainDistrict, id), Label: name, DistrictID: id})
+	if obj == "unit" {
+		districts, err := s.db.Districts(ctx)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if scope.All {
+		names := make(map[int64]string, len(districts))
 		for _, d := range districts {
-			add(d.ID)
+			names[d.ID] = d.Name
 		}
-	} else {
-		for _, id := range scope.Districts {
-			add(id)
+		add := func(id int64) {
+			if name, ok := names[id]; ok {
+				out = append(out, ImportTarget{Domain: model.DomainOf(model.DomainDistrict, id), Label: name, DistrictID: id})
+			}
+		}
+		if scope.All {
+			for _, d := range districts {
+				add(d.ID)
+			}
+		} else {
+			for _, id := range scope.Districts {
+				add(id)
+			}
 		}
 	}
 	als, err := s.db.ImportAlliances(ctx, scope.Alliances)
 	if err != nil {
 		return nil, err
+	}
+	if obj != "unit" && (scope.All || len(scope.Districts) > 0) {
+		more, err := s.db.ImportDistrictAlliances(ctx, scope.Districts, scope.All)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[int64]bool{}
+		for _, a := range als {
+			seen[a.ID] = true
+		}
+		for _, a := range more {
+			if !seen[a.ID] {
+				als = append(als, a)
+			}
+		}
 	}
 	for _, a := range als {
 		out = append(out, ImportTarget{Domain: model.DomainOf(model.DomainAlliance, a.ID), Label: a.Name, DistrictID: a.DistrictID, AllianceID: a.ID})
@@ -208,8 +229,8 @@ func (s *Imports) TargetLabels(ctx context.Context, domains []string) (map[strin
 	return out, nil
 }
 
-// importObject is the object kind whose import right a kind of import needs.
-func importObject(kind string) string {
+// ImportObject is the object kind whose import right a kind of import needs.
+func ImportObject(kind string) string {
 	switch kind {
 	case importer.KindNeeds:
 		return "need"
@@ -226,7 +247,7 @@ func importObject(kind string) string {
 func (s *Imports) resolveTarget(ctx context.Context, userID int64, domain, importKind string) (ImportTarget, error) {
 	kind, id, err := model.ParseDomain(strings.TrimSpace(domain))
 	// Needs and resources belong to an alliance: only an alliance is their target.
-	if err != nil || (kind != model.DomainDistrict && kind != model.DomainAlliance) || (importObject(importKind) != "unit" && kind != model.DomainAlliance) {
+	if err != nil || (kind != model.DomainDistrict && kind != model.DomainAlliance) || (ImportObject(importKind) != "unit" && kind != model.DomainAlliance) {
 		return ImportTarget{}, (&model.ValidationError{}).Add("domain", MsgImportBadTarget)
 	}
 	t := ImportTarget{Domain: model.DomainOf(kind, id)}
@@ -250,7 +271,7 @@ func (s *Imports) resolveTarget(ctx context.Context, userID int64, domain, impor
 		}
 		t.DistrictID, t.AllianceID, t.Label, chain = als[0].DistrictID, id, als[0].Name, authz.ChainAlliance(id, als[0].DistrictID)
 	}
-	if err := s.authz.Check(userID, chain, importObject(importKind), "import"); err != nil {
+	if err := s.authz.Check(userID, chain, ImportObject(importKind), "import"); err != nil {
 		return t, err
 	}
 	return t, nil
@@ -313,7 +334,7 @@ func (s *Imports) Create(ctx context.Context, actor model.Actor, in NewImport) (
 	ve := &model.ValidationError{}
 	domain := strings.TrimSpace(in.Domain)
 	if domain == "" {
-		targets, err := s.Targets(ctx, actor)
+		targets, err := s.Targets(ctx, actor, in.Kind)
 		if err != nil {
 			return nil, err
 		}

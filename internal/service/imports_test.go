@@ -345,9 +345,17 @@ func TestImportIntoAlliance(t *testing.T) {
 		}
 		aid := int64(countRows(t, db, "SELECT max(id) FROM alliances"))
 		sec := e.user(t, "sec", model.RoleAllianceSecretary, model.DomainOf(model.DomainAlliance, aid))
-		targets, err := e.svc.Targets(ctx, sec)
+		targets, err := e.svc.Targets(ctx, sec, importer.KindUnits)
 		if err != nil || len(targets) != 1 || targets[0].AllianceID != aid || targets[0].DistrictID != 310104 || targets[0].Label != "凌云路街道区域化党建联盟" {
 			t.Fatalf("targets %+v %v", targets, err)
+		}
+		// A district reviewer imports projects into the district's alliances, and no units anywhere.
+		rev := e.user(t, "rev", model.RoleDistrictReviewer, "district:310104")
+		if pt, err := e.svc.Targets(ctx, rev, importer.KindProjects); err != nil || len(pt) != 1 || pt[0].AllianceID != aid {
+			t.Errorf("reviewer's project targets %+v %v", pt, err)
+		}
+		if ut, err := e.svc.Targets(ctx, rev, importer.KindUnits); err != nil || len(ut) != 0 {
+			t.Errorf("reviewer's unit targets %+v %v", ut, err)
 		}
 		rows, _ := importtest.UnitRows(20, 3, false)
 		p := filepath.Join(t.TempDir(), "u.xlsx")
@@ -369,9 +377,8 @@ func TestImportIntoAlliance(t *testing.T) {
 		if n := importtest.CountUnits(t, db, 310104); n != 20 {
 			t.Errorf("units in the alliance's district: %d", n)
 		}
-		// A reviewer has nowhere to import.
-		rev := e.user(t, "rev", model.RoleDistrictReviewer, "district:310104")
-		if ts, err := e.svc.Targets(ctx, rev); err != nil || len(ts) != 0 {
+		// A reviewer has nowhere to import units.
+		if ts, err := e.svc.Targets(ctx, rev, importer.KindUnits); err != nil || len(ts) != 0 {
 			t.Errorf("reviewer's targets %v %v", ts, err)
 		}
 		if _, err := e.upload(t, rev, p, "", false); !errors.Is(err, model.ErrForbidden) {

@@ -116,3 +116,19 @@ func (db *DB) InsertImportedUnits(ctx context.Context, units []model.Unit, allia
 	}
 	return db.conn(ctx).CreateInBatches(&ms, importInsertChunk).Error
 }
+
+// ImportDistrictAlliances loads the active alliances of the given districts
+// (all districts when all), by name: the targets of a district-wide import
+// right on alliance-owned rows (needs, resources, projects).
+func (db *DB) ImportDistrictAlliances(ctx context.Context, districtIDs []int64, all bool) ([]ImportAlliance, error) {
+	q := db.conn(ctx).Table("alliances").Select("id, name, district_id").Where("status = ?", model.StatusActive)
+	if !all {
+		if len(districtIDs) == 0 {
+			return nil, nil
+		}
+		q = q.Where("district_id IN (?)", districtIDs)
+	}
+	var out []ImportAlliance
+	err := q.Order("name, id").Scan(&out).Error
+	return out, err
+}

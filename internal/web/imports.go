@@ -116,13 +116,14 @@ func (s *Server) importRows(c echo.Context, jobs []store.ImportJobRow) ([]import
 
 // importsPage is the Data of imports/list (导入任务).
 type importsPage struct {
-	Filter    store.ImportJobFilter
-	Items     []importRow
-	List      *ListView
-	Statuses  []string
-	Kinds     []string
-	CanImport bool
-	SeesAll   bool
+	Filter   store.ImportJobFilter
+	Items    []importRow
+	List     *ListView
+	Statuses []string
+	Kinds    []string
+	// Importable lists the kinds the user may import somewhere (the new-import buttons).
+	Importable []string
+	SeesAll    bool
 }
 
 func importFilter(c echo.Context) store.ImportJobFilter {
@@ -168,7 +169,7 @@ func (s *Server) importsList(c echo.Context) error {
 	loc := Locale(c)
 	v := s.view(c, s.cat.T(loc, "menu.imports"), Crumb{Label: s.cat.T(loc, "menu.group.system")}, Crumb{Label: s.cat.T(loc, "menu.imports")})
 	v.Data = importsPage{Filter: f, Items: rows, List: newListView(c, req, l, "/imports/export"), Statuses: importStatuses,
-		Kinds: importer.Kinds(), CanImport: s.authz.CanAnywhere(CurrentUser(c).ID, "unit", "import"), SeesAll: svc.SeesAll(actor(c))}
+		Kinds: importer.Kinds(), Importable: s.importableKinds(c), SeesAll: svc.SeesAll(actor(c))}
 	return s.page(c, http.StatusOK, "imports/list", v)
 }
 
@@ -237,6 +238,9 @@ func (s *Server) importNew(c echo.Context) error {
 	if _, ok := importer.Specs[kind]; !ok {
 		return model.NotFound("import_kind", kind)
 	}
+	if !s.authz.CanAnywhere(CurrentUser(c).ID, service.ImportObject(kind), "import") {
+		return model.ErrForbidden
+	}
 	return s.renderImportNew(c, http.StatusOK, importForm{Kind: kind}, nil)
 }
 
@@ -247,7 +251,7 @@ func (s *Server) renderImportNew(c echo.Context, status int, f importForm, ve *m
 	if !ok {
 		spec, f.Kind = importer.Units, importer.KindUnits
 	}
-	targets, err := svc.Targets(c.Request().Context(), actor(c))
+	targets, err := svc.Targets(c.Request().Context(), actor(c), f.Kind)
 	if err != nil {
 		return err
 	}
@@ -539,4 +543,16 @@ func init() {
 		"file":    {"type": "string", "format": "binary", "description": "xlsx, or csv in UTF-8; the header row must be the template's (GET /imports/template/units.xlsx)"},
 		"domain":  {"type": "string", "description": "the district (district:310104) or alliance (alliance:12) the import acts for; may be left out when the caller has only one"},
 		"dry_run": {"type": "boolean", "description": "validate and count only, write no unit"}})
+}
+
+// importableKinds lists the import kinds the current user holds the right for
+// in some domain.
+func (s *Server) importableKinds(c echo.Context) []string {
+	var out []string
+	for _, k := range importer.Kinds() {
+		if s.authz.CanAnywhere(CurrentUser(c).ID, service.ImportObject(k), "import") {
+			out = append(out, k)
+		}
+	}
+	return out
 }

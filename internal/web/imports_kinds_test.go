@@ -1,0 +1,37 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"tongxin/internal/model"
+	"tongxin/internal/testenv"
+)
+
+// TestImportKindsFollowTheirRight: the new-import page of a kind opens for
+// whoever holds that kind's import right, and offers the targets of that
+// right: a district reviewer imports projects into the district's alliances
+// and no units.
+func TestImportKindsFollowTheirRight(t *testing.T) {
+	srv := testenv.NewServer(t, testenv.Dialects[0])
+	al := allianceFixture(t, srv, 310104, "导入目标联盟", "")
+	srv.CreateUser(t, "rev", model.RoleDistrictReviewer, "district:310104")
+	c := srv.Client(t)
+	c.Login("rev", testenv.Password)
+	if res := c.Get("/imports/new?kind=units"); res.Status != http.StatusForbidden {
+		t.Errorf("units: %d", res.Status)
+	}
+	res := c.Get("/imports/new?kind=projects")
+	if res.Status != http.StatusOK {
+		t.Fatalf("projects: %d", res.Status)
+	}
+	// One target: shown read-only by name.
+	if v, _ := res.Doc(t).Find(`#domain`).Attr("value"); !strings.Contains(v, al.Name) {
+		t.Errorf("target: %q", v)
+	}
+	list := c.Get("/imports").Doc(t)
+	if href, _ := list.Find(".page-actions a").Attr("href"); href != "/imports/new?kind=projects" {
+		t.Errorf("new-import button: %q", href)
+	}
+}
