@@ -88,7 +88,7 @@ func TestBrowserProjectJourney(t *testing.T) {
 	// 1. The secretary drafts the project from the need and fills it in.
 	login("secretary")
 	b.Navigate(fmt.Sprintf("%s/needs/%d", srv.URL, need.ID))
-	b.WaitVisible(`#project-draft`) // the 立项草稿 button, loaded by htmx
+	b.WaitVisible(`#project-draft`) // the 立项草稿 button
 	yes()
 	b.Click(`#project-draft`)
 	b.WaitVisible(`#project-form`)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"tongxin/internal/authz"
 	"tongxin/internal/model"
 	"tongxin/internal/report"
 	"tongxin/internal/service"
@@ -621,6 +622,8 @@ type needShowPage struct {
 	Reason                                         string
 	Errors                                         map[string]string
 	ClaimForm                                      bool // B's claim form exists
+	// CanDraft shows 立项草稿: the user may draft a project from the need now.
+	CanDraft bool
 }
 
 func (s *Server) needShow(c echo.Context) error {
@@ -647,6 +650,14 @@ func (s *Server) renderNeedShow(c echo.Context, status int, reason string, ve *m
 		ClaimForm: s.routeExists("GET /needs/:id/claim")}
 	if n.ResourceKind != "" {
 		p.ResourceKindLabel = d.label(d.kind, n.ResourceKind)
+	}
+	// Only a secretary of the alliance may draft, and only from an open need
+	// with accepted claims: the casbin check spares the others the queries.
+	open := n.Status == model.NeedPublished || n.Status == model.NeedPartlyClaimed || n.Status == model.NeedClaimed
+	if open && s.authz.Can(actor(c).UserID, authz.ChainAlliance(n.AllianceID, n.DistrictID), "project", "create") {
+		if p.CanDraft, err = service.NewProjectDrafts(s.deps()).CanDraft(ctx, actor(c), n.ID); err != nil {
+			return err
+		}
 	}
 	if ve != nil {
 		p.Errors = s.fieldMessages(loc, ve)
