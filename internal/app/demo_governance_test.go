@@ -100,6 +100,12 @@ func TestSeedDemoGovernance(t *testing.T) {
 				t.Errorf("%s: %d, want %d", q, n, want)
 			}
 		}
+		// This year's figures (the next annual meeting's review) count the
+		// demo projects and the people their updates served, together.
+		fig, err := db.AllianceProjectFigures(ctx, allianceID, 2026)
+		if err != nil || fig.Projects != 7 || fig.Cancelled != 1 || fig.Approved < 4 || fig.BudgetFen == 0 || fig.Beneficiaries == 0 {
+			t.Errorf("figures of 2026: %+v %v", fig, err)
+		}
 		// Duties: everything before today done but last month's brief; the
 		// current term's duties open.
 		if n := count("SELECT count(*) FROM rotation_duties WHERE done_on IS NULL AND due_on < '2026-08-20'"); n != 1 {

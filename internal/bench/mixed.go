@@ -24,7 +24,7 @@ func (rn *run) mixed(ctx context.Context) error {
 	sec, con := rn.users[model.RoleAllianceSecretary], rn.users[model.RoleUnitContact]
 	var reads []vegeta.Target
 	for _, p := range rn.r.Pages {
-		if p.NotBuilt || p.Error != "" {
+		if p.NotBuilt || p.Error != "" || p.Aux {
 			continue
 		}
 		for _, u := range rn.users {

@@ -23,27 +23,27 @@ type Result struct {
 	// Note is said above the tables (e.g. "taken under load").
 	Note string `json:"note,omitempty"`
 
-	Seed       SeedResult       `json:"seed"`
-	Pages      []PageResult     `json:"pages"`
-	Throughput *RisingResult    `json:"throughput,omitempty"`
-	Mixed      *RisingResult    `json:"mixed,omitempty"`
-	MixedMix   string           `json:"mixed_mix,omitempty"`
-	Exports    []ExportResult   `json:"exports,omitempty"`
-	Import     *ImportResult    `json:"import,omitempty"`
-	Casbin     *CasbinResult    `json:"casbin,omitempty"`
-	Plans      []PagePlans      `json:"plans,omitempty"`
-	Targets    []TargetRow      `json:"targets"`
-	Problems   []string         `json:"problems,omitempty"`
+	Seed       SeedResult         `json:"seed"`
+	Pages      []PageResult       `json:"pages"`
+	Throughput *RisingResult      `json:"throughput,omitempty"`
+	Mixed      *RisingResult      `json:"mixed,omitempty"`
+	MixedMix   string             `json:"mixed_mix,omitempty"`
+	Exports    []ExportResult     `json:"exports,omitempty"`
+	Import     *ImportResult      `json:"import,omitempty"`
+	Casbin     *CasbinResult      `json:"casbin,omitempty"`
+	Plans      []PagePlans        `json:"plans,omitempty"`
+	Targets    []TargetRow        `json:"targets"`
+	Problems   []string           `json:"problems,omitempty"`
 	Timings    map[string]float64 `json:"phase_seconds,omitempty"`
 }
 
 // Machine is where the run happened.
 type Machine struct {
-	CPU    string `json:"cpu"`
-	Cores  int    `json:"cores"`
+	CPU    string  `json:"cpu"`
+	Cores  int     `json:"cores"`
 	MemGiB float64 `json:"mem_gib"`
-	Go     string `json:"go"`
-	OS     string `json:"os"`
+	Go     string  `json:"go"`
+	OS     string  `json:"os"`
 }
 
 // SeedResult is the generation of the city.
@@ -78,8 +78,11 @@ type PageResult struct {
 	Statements int   `json:"statements"`
 	Checks     int64 `json:"casbin_checks"`
 	// RowsBefore is, for a deep page, the rows before it.
-	RowsBefore int    `json:"rows_before,omitempty"`
-	Error      string `json:"error,omitempty"`
+	RowsBefore int `json:"rows_before,omitempty"`
+	// Aux pages serve another row (the deep page's) and stay out of the
+	// page targets and the mixed load.
+	Aux   bool   `json:"aux,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // ExportResult is one export of the project list.
@@ -239,8 +242,17 @@ func (r *Result) Markdown(w io.Writer) {
 		if pg.RowsBefore > 0 {
 			name += fmt.Sprintf(" (after %d rows)", pg.RowsBefore)
 		}
+		if pg.Aux {
+			name += " †"
+		}
 		p("| %s | %s | %s | %.1f | %.1f | %.1f | %.0f | %d | %s | %s | %d | %d |\n", name, pg.Via, pg.User,
 			pg.Page.P50, pg.Page.P95, pg.Page.P99, pg.Page.Achieved, pg.Page.Errors, floor, ratio, pg.Statements, pg.Checks)
+	}
+	for _, pg := range r.Pages {
+		if pg.Aux {
+			p("\n† Measured for the deep-page row only; not counted in the page targets nor read in the mixed load.\n")
+			break
+		}
 	}
 	for _, rs := range []struct {
 		name string

@@ -43,6 +43,7 @@ func (r *Result) Mark() {
 			notBuilt = append(notBuilt, p.Name)
 		case p.Error != "":
 			failed = append(failed, p.Name)
+		case p.Aux:
 		default:
 			measured = append(measured, p)
 		}

@@ -32,6 +32,17 @@ type Config struct {
 	Security Security `yaml:"security"`
 	Import   Import   `yaml:"import"`
 	Uploads  Uploads  `yaml:"uploads"`
+	SMTP     SMTP     `yaml:"smtp"`
+}
+
+// SMTP configures the daily digest e-mail (每日摘要). Without host and from
+// it is off, which is never an error: the digest page still works.
+type SMTP struct {
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"` // 0: 25
+	Username string `yaml:"username"`
+	Password string `yaml:"password"` // TONGXIN_SMTP_PASSWORD_FILE for a secret file
+	From     string `yaml:"from"`     // e.g. 同心 <tongxin@example.gov.cn>
 }
 
 // Database configures the connection and the pool.

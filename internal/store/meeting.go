@@ -451,11 +451,15 @@ func (db *DB) AllianceProjectFigures(ctx context.Context, allianceID int64, year
 	if err != nil {
 		return f, err
 	}
+	// A second Scan into f would zero what the first one read: scan apart.
+	var served struct {
+		Beneficiaries, VolunteerHours, FundsSpentFen int64
+	}
 	err = db.conn(ctx).Raw(`SELECT COALESCE(SUM(pu.beneficiaries), 0) AS beneficiaries, COALESCE(SUM(pu.volunteer_hours), 0) AS volunteer_hours,
 	    COALESCE(SUM(pu.funds_spent_fen), 0) AS funds_spent_fen
 	  FROM project_updates pu JOIN projects p ON p.id = pu.project_id
-	  WHERE p.alliance_id = ? AND p.year = ? AND p.status <> 'cancelled'`, allianceID, year).Scan(&f).Error
-	f.Year = year
+	  WHERE p.alliance_id = ? AND p.year = ? AND p.status <> 'cancelled'`, allianceID, year).Scan(&served).Error
+	f.Year, f.Beneficiaries, f.VolunteerHours, f.FundsSpentFen = year, served.Beneficiaries, served.VolunteerHours, served.FundsSpentFen
 	return f, err
 }
 

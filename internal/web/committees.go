@@ -293,6 +293,8 @@ type committeeShowPage struct {
 	AddUnit   string
 	Errors    map[string]string
 	UnitLinks bool
+	// Work is the committee's meetings and projects (meetings.go).
+	Work *service.CommitteeWork
 }
 
 func (s *Server) committeeShow(c echo.Context) error {
@@ -328,6 +330,9 @@ func (s *Server) renderCommitteeShow(c echo.Context, status int, addUnit string,
 				p.Addable = append(p.Addable, u)
 			}
 		}
+	}
+	if p.Work, err = s.meetingService().CommitteeWork(ctx, actor(c), cm); err != nil {
+		return err
 	}
 	if ve != nil {
 		p.Errors = s.fieldMessages(loc, ve)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -53,6 +55,25 @@ func govMeeting(t *testing.T, srv *testenv.Server, allianceID, district int64) *
 	return m
 }
 
+// govMeetingFile stores a file of the meeting (row and bytes).
+func govMeetingFile(t *testing.T, srv *testenv.Server, meetingID int64) int64 {
+	t.Helper()
+	rel := fmt.Sprintf("attachments/fx/meeting-%d.png", meetingID)
+	abs := filepath.Join(srv.App.Config.UploadDir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(abs, projectPNG(t), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	a := &model.Attachment{OwnerKind: model.AttachOwnerMeeting, OwnerID: meetingID, FileName: "会议照片.png", ContentType: "image/png",
+		SizeBytes: 10, Sha256: "fx", StoredPath: rel}
+	if err := srv.DB.CreateAttachment(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
+
 func init() {
 	matrixRoles = append(matrixRoles, matrixRole{matrixChair, model.RoleAllianceChair, "alliance:{home_alliance}"})
 	districtOf := map[string]int64{"own": 310104, "foreign": 310101}
@@ -78,9 +99,13 @@ func init() {
 		}
 		matrixFixtures["{meeting_"+target+"}"] = func(t *testing.T, srv *testenv.Server, env map[string]string) string {
 			id, d := alliance(target, t, srv, env)
-			return fmt.Sprint(govMeeting(t, srv, id, d).ID)
+			m := govMeeting(t, srv, id, d)
+			env["_meeting_att"] = fmt.Sprint(govMeetingFile(t, srv, m.ID))
+			return fmt.Sprint(m.ID)
 		}
 	}
+	matrixFixtures["{meeting_att}"] = func(_ *testing.T, _ *testenv.Server, env map[string]string) string { return env["_meeting_att"] }
+	matrixParams["{meeting_att}"] = ":aid"
 	matrixFixtures["{duty}"] = func(_ *testing.T, _ *testenv.Server, env map[string]string) string { return env["_duty"] }
 	matrixFixtures["{feed_token}"] = func(t *testing.T, srv *testenv.Server, env map[string]string) string {
 		u := matrixVictim(t, srv)
@@ -144,6 +169,11 @@ func init() {
 		add("POST", "/api/v1/meetings/"+m+"/cancel", r("meeting", "update"))
 		add("GET", "/api/v1/meetings/"+m+"/attendance", r("meeting", "read"))
 		add("POST", "/api/v1/meetings/"+m+"/attendance", r("meeting", "update"))
+		add("POST", "/meetings/"+m+"/attachments", r("meeting", "update"))
+		add("GET", "/meetings/"+m+"/attachments/{meeting_att}", r("meeting", "read"))
+		add("GET", "/api/v1/meetings/"+m+"/attachments", r("meeting", "read"))
+		add("POST", "/api/v1/meetings/"+m+"/attachments", r("meeting", "update"))
+		add("GET", "/api/v1/meetings/"+m+"/attachments/{meeting_att}", r("meeting", "read"))
 	}
 	matrixParams["{meeting_own}"], matrixParams["{meeting_foreign}"], matrixParams["{meeting_home}"] = ":id", ":id", ":id"
 	matrixSetups = append(matrixSetups, func(t *testing.T, srv *testenv.Server, env map[string]string) {

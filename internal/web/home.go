@@ -12,6 +12,8 @@ type homePage struct {
 	Open map[string]bool
 	// Duties are the overdue and due-soon rotation duties (rotation.go).
 	Duties []dutyDue
+	// Dash is the dashboard of the user's role (dashboard.go), nil for none.
+	Dash *dashboardView
 }
 
 // home is 工作台.
@@ -23,7 +25,7 @@ func (s *Server) home(c echo.Context) error {
 			open[path] = true
 		}
 	}
-	v.Data = homePage{Open: open, Duties: s.dutiesDue(c)}
+	v.Data = homePage{Open: open, Duties: s.dutiesDue(c), Dash: s.dashboard(c)}
 	return s.page(c, http.StatusOK, "home", v)
 }
 

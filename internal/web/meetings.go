@@ -227,7 +227,8 @@ func (s *Server) renderMeetingForm(c echo.Context, status int, f meetingForm, er
 }
 
 func (s *Server) meetingNew(c echo.Context) error {
-	f := meetingForm{AllianceID: c.QueryParam("alliance_id"), Kind: c.QueryParam("kind"), Duration: "120", StartTime: "14:30"}
+	f := meetingForm{AllianceID: c.QueryParam("alliance_id"), Kind: c.QueryParam("kind"), CommitteeID: c.QueryParam("committee_id"),
+		Duration: "120", StartTime: "14:30"}
 	if f.Kind == "" {
 		f.Kind = model.MeetingJoint
 	}

@@ -255,6 +255,36 @@ func (s *Server) renderRotationPlan(c echo.Context, status int, p rotationPlanPa
 		if p.Terms, e = svc.TermsOf(ctx, actor(c), id); e != nil {
 			return e
 		}
+		// A fresh form proposes an order the secretary renumbers or blanks:
+		// the rotation so far, continued after its last chair; without one,
+		// the council units (常务理事单位).
+		if c.Request().Method == http.MethodGet && len(p.Order) == 0 {
+			if p.Order = continueRotation(p.Terms, p.Units); len(p.Order) == 0 {
+				letters, e := s.db.LetterRows(ctx, id)
+				if e != nil {
+					return e
+				}
+				for _, l := range letters {
+					if l.Rank == model.RankCouncil {
+						p.Order = append(p.Order, l.UnitID)
+					}
+				}
+			}
+		}
+		// The terms shown beside the plan: the current one and those to come.
+		today := s.govToday()
+		p.Terms = slices.DeleteFunc(p.Terms, func(t store.RotationTermRow) bool { return t.EndsOn.Before(today) })
+		// The chosen units first, in their order; the others after.
+		slices.SortStableFunc(p.Units, func(a, b store.AllianceUnitOption) int {
+			ia, ib := slices.Index(p.Order, a.ID), slices.Index(p.Order, b.ID)
+			if ia < 0 {
+				ia = len(p.Order)
+			}
+			if ib < 0 {
+				ib = len(p.Order)
+			}
+			return ia - ib
+		})
 	}
 	if p.Period == "" {
 		p.Period = model.PeriodMonth
@@ -273,6 +303,27 @@ func (s *Server) renderRotationPlan(c echo.Context, status int, p rotationPlanPa
 	v := s.view(c, title, Crumb{Label: s.cat.T(loc, "menu.rotation"), URL: "/rotation-terms"}, Crumb{Label: title})
 	v.Data = p
 	return s.page(c, status, "rotation/plan", v)
+}
+
+// continueRotation is the order of the last cycle of terms (the units of
+// the latest terms, going back until one repeats), starting with the unit
+// after the last chair, keeping only current members.
+func continueRotation(terms []store.RotationTermRow, members []store.AllianceUnitOption) []int64 {
+	var cycle []int64
+	for i := len(terms) - 1; i >= 0; i-- {
+		if slices.Contains(cycle, terms[i].UnitID) {
+			break
+		}
+		cycle = append(cycle, terms[i].UnitID)
+	}
+	slices.Reverse(cycle) // oldest first; the last chair is at the end
+	var out []int64
+	for _, id := range cycle {
+		if slices.ContainsFunc(members, func(m store.AllianceUnitOption) bool { return m.ID == id }) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (s *Server) rotationPlanForm(c echo.Context) error {
@@ -340,7 +391,7 @@ func (s *Server) rotationPlan(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "success", "rotation.plan_saved", len(plan.Items))
-	return c.Redirect(http.StatusSeeOther, "/rotation-terms?alliance_id="+p.AllianceID)
+	return c.Redirect(http.StatusSeeOther, "/rotation-terms?alliance_id="+p.AllianceID+"&status="+model.RotationPlanned) // the terms just planned
 }
 
 // ---- 轮值详情 ----

@@ -457,6 +457,8 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/units/:id/profile", s.unitProfile, authz.Need("unit_profile", "read"))
 	r.add(http.MethodGet, "/api/v1/reports/summary", s.apiReportsSummary, authz.Need("report", "read"))
 	r.add(http.MethodGet, "/api/v1/reports/counters", s.apiReportsCounters, authz.User())
+	// Search everywhere: each kind through its own list service (scoped as its list).
+	r.add(http.MethodGet, "/search", s.search, authz.User())
 
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/openapi.json", s.serveOpenAPI, authz.Public())
