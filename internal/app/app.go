@@ -172,6 +172,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		_, err := service.DutyNotices(ctx, db)
 		return err
 	})
+	// The daily digest mail (issue 9): off without smtp.host and smtp.from.
+	digest := service.DigestMail{Mailer: service.Mailer{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+		Password: cfg.SMTP.Password, From: cfg.SMTP.From}, T: srv.Translator(web.LocaleZH), BaseURL: cfg.BaseURL}
+	jobs.Add("digest.daily", 24*time.Hour, func(ctx context.Context) error {
+		n, err := service.SendDigests(ctx, deps, digest)
+		if n > 0 {
+			log.Info("digests mailed", "count", n)
+		}
+		return err
+	})
 	return &App{Config: cfg, Log: log, DB: db, Auth: auth, Authz: az, Web: srv, Jobs: jobs, importsDone: done}, nil
 }
 

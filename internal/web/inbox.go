@@ -82,6 +82,8 @@ type inboxPage struct {
 	Here       string
 	TabURLs    map[string]string
 	SortURLs   map[string]string
+	// Awaiting is 待我处理 (digest.go), nil when it could not be computed.
+	Awaiting *awaitingView
 }
 
 func (s *Server) inbox(c echo.Context) error {
@@ -109,6 +111,7 @@ func (s *Server) inbox(c echo.Context) error {
 		TabURLs: map[string]string{"all": inboxURL("", req.Sort), "unread": inboxURL("unread", req.Sort)},
 		SortURLs: map[string]string{"unread": inboxURL(c.QueryParam("state"), "unread"),
 			"newest": inboxURL(c.QueryParam("state"), "newest")}}
+	p.Awaiting = s.awaiting(c)
 	for i := range l.Items {
 		n := &l.Items[i]
 		p.Items = append(p.Items, inboxItem{Notification: *n, Message: s.notificationMessage(loc, n, measures), Unread: n.ReadAt == nil})

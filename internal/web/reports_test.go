@@ -42,6 +42,7 @@ func init() {
 		matrixRow{"GET", "/api/v1/reports/summary", readers, false},
 		matrixRow{"GET", "/api/v1/reports/counters", anyUser, false},
 		matrixRow{"GET", "/search", anyUser, false},
+		matrixRow{"GET", "/digest", anyUser, false},
 		matrixRow{"GET", "/units/{rp_unit_xh}/profile", []string{reviewer, allianceXHAdmin}, false},
 		matrixRow{"GET", "/units/{rp_unit_foreign}/profile", nil, false},
 		matrixRow{"GET", "/units/{rp_unit_home}/profile", nil, false}, // filled below

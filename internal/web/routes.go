@@ -459,6 +459,8 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/api/v1/reports/counters", s.apiReportsCounters, authz.User())
 	// Search everywhere: each kind through its own list service (scoped as its list).
 	r.add(http.MethodGet, "/search", s.search, authz.User())
+	// The daily digest (每日摘要): everyone's own; mailed when smtp.* is set.
+	r.add(http.MethodGet, "/digest", s.digest, authz.User())
 
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/openapi.json", s.serveOpenAPI, authz.Public())
