@@ -86,8 +86,8 @@ func runBench(ctx context.Context, cl *cli, args []string) error {
 	}
 	o := bench.Options{
 		Binary: bin, Dialects: dialects, Scale: *scale, Duration: *duration, Step: *step, PageRate: *rate,
-		Rates:       []int{100, 200, 400, 700, 1000, 1400, 2000},
-		MixedRates:  []int{50, 100, 200, 400, 700, 1000, 1400},
+		Rates:       []int{50, 100, 200, 400, 700, 1000, 1400, 2000},
+		MixedRates:  []int{25, 50, 100, 200, 400, 700, 1000, 1400},
 		PostgresURL: *pg, OutDir: *out, Note: *note, Version: Version + " (" + Commit + ")", KeepDB: *keep,
 		Stdout: cl.stdout, Log: cl.stderr,
 		NewProbe: func(ctx context.Context, databaseURL string) (*bench.Probe, error) {

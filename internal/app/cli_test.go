@@ -98,7 +98,7 @@ func TestMigrateAndSeedOnSQLite(t *testing.T) {
 		t.Fatalf("status after up: %d %s %s", code, out, errs)
 	}
 	code, out, _ = run(t, context.Background(), env, "seed", "--demo")
-	if code != 0 || !strings.Contains(out, "6 created") {
+	if code != 0 || !strings.Contains(out, "7 created") {
 		t.Fatalf("first seed: %d %q", code, out)
 	}
 	db, err := store.Open(context.Background(), store.Options{Dialect: store.SQLite, DSN: filepath.Join(dir, "t.db")})
@@ -114,7 +114,7 @@ func TestMigrateAndSeedOnSQLite(t *testing.T) {
 		counts[table] = n
 	}
 	db.Close()
-	if counts["streets"] != 13 || counts["units"] != 20 || counts["alliances"] != 1 || counts["memberships"] != 20 || counts["committees"] != 2 || counts["role_assignments"] != 6 {
+	if counts["streets"] != 13 || counts["units"] != 20 || counts["alliances"] != 1 || counts["memberships"] != 20 || counts["committees"] != 2 || counts["role_assignments"] != 7 {
 		t.Fatalf("demo map: %v", counts)
 	}
 	var bad []string

@@ -24,11 +24,12 @@ var demoAccounts = []demoAccount{
 	{"secadmin", "安全管理员", "secadmin", "sys"},
 	{"auditor", "审计管理员", "auditor", "sys"},
 	{"reviewer", "徐汇区审核员", "district_reviewer", "district:310104"},
+	{"city", "市级审核员", "city_reviewer", "sys"},
 }
 
 func runSeed(ctx context.Context, cl *cli, args []string) error {
 	fs := cl.flags("seed", seedUsage)
-	demo := fs.Bool("demo", false, "create the demo accounts (admin, secadmin, auditor, reviewer); a second run changes nothing")
+	demo := fs.Bool("demo", false, "create the demo accounts (admin, secadmin, auditor, reviewer, city, secretary, unit); a second run changes nothing")
 	scale := fs.Float64("scale", 0, "generate a city-sized data set into an empty database: 1 = one year of a city like Shanghai, 10 = ten years, 0.01 = a small sample")
 	seed := fs.Uint64("seed", 1, "with --scale: the random seed (the same scale and seed give the same data)")
 	force := fs.Bool("force", false, "with --scale: generate even though the database already holds data")

@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -12,7 +14,13 @@ import (
 // raw bytes. It is what a page would cost with no HTTP, session cookie,
 // routing, authorization, GORM, template or JSON around its SQL.
 func RunBare(ctx context.Context, db *sql.DB, stmts []Statement) error {
-	for _, st := range stmts {
+	return runBare(ctx, db, stmts, nil)
+}
+
+// runBare is RunBare that tells each statement's time to took.
+func runBare(ctx context.Context, db *sql.DB, stmts []Statement, took func(i int, d time.Duration)) error {
+	for i, st := range stmts {
+		t := time.Now()
 		rows, err := db.QueryContext(ctx, st.SQL, st.Args...)
 		if err != nil {
 			return fmt.Errorf("bench: floor statement %.120s: %w", st.SQL, err)
@@ -38,8 +46,38 @@ func RunBare(ctx context.Context, db *sql.DB, stmts []Statement) error {
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		if took != nil {
+			took(i, time.Since(t))
+		}
 	}
 	return nil
+}
+
+// StatementTime is the mean time of one statement of a page run bare.
+type StatementTime struct {
+	SQL string  `json:"sql"`
+	MS  float64 `json:"mean_ms"`
+}
+
+// Slowest runs the statements runs times and returns the n slowest by
+// mean time, their text cut to 300 characters (where a page's floor goes).
+func Slowest(ctx context.Context, db *sql.DB, stmts []Statement, runs, n int) ([]StatementTime, error) {
+	sum := make([]time.Duration, len(stmts))
+	for range runs {
+		if err := runBare(ctx, db, stmts, func(i int, d time.Duration) { sum[i] += d }); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]StatementTime, len(stmts))
+	for i, st := range stmts {
+		q := st.SQL
+		if len(q) > 300 {
+			q = q[:300] + "…"
+		}
+		out[i] = StatementTime{SQL: q, MS: ms(sum[i] / time.Duration(max(runs, 1)))}
+	}
+	slices.SortStableFunc(out, func(a, b StatementTime) int { return cmp.Compare(b.MS, a.MS) })
+	return out[:min(n, len(out))], nil
 }
 
 // Floor times RunBare back to back on one connection for about d (at least

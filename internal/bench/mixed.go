@@ -16,7 +16,7 @@ import (
 )
 
 // mixMix says what the mixed load sends.
-const mixMix = "(80 % reads of the pages above; 20 % writes through the JSON API: 10 % progress updates, 5 % claims created, 5 % claims withdrawn)"
+const mixMix = "(80 % reads of the list and detail pages above; 20 % writes through the JSON API: 10 % progress updates, 5 % claims created, 5 % claims withdrawn)"
 
 // mixed raises the rate of a load of 80 % reads and 20 % writes until a
 // step fails (an error, p95 over 100 ms, or the rate not achieved).
@@ -24,7 +24,7 @@ func (rn *run) mixed(ctx context.Context) error {
 	sec, con := rn.users[model.RoleAllianceSecretary], rn.users[model.RoleUnitContact]
 	var reads []vegeta.Target
 	for _, p := range rn.r.Pages {
-		if p.NotBuilt || p.Error != "" || p.Aux {
+		if p.NotBuilt || p.Error != "" || p.Aux || p.Group != "" {
 			continue
 		}
 		for _, u := range rn.users {

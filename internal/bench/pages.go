@@ -24,7 +24,8 @@ type pageSpec struct {
 	notBuilt bool
 	// rowsBefore is set for a deep page.
 	rowsBefore int
-	aux        bool // see PageResult.Aux
+	aux        bool   // see PageResult.Aux
+	group      string // see PageResult.Group
 }
 
 // cityPage is the whole-city list and its deep page, read by the city
@@ -33,12 +34,10 @@ type pageSpec struct {
 // load, as no real account reads the whole city.
 const cityPage = "project list, whole city (reader of 16 districts)"
 
-// notBuiltPages are the pages of DESIGN.md's targets that do not exist yet
-// (issue 9). To measure one, move it to the list in pageSpecs with a path.
-var notBuiltPages = []pageSpec{
-	{name: "dashboard", notBuilt: true},
-	{name: "report", notBuilt: true},
-}
+// notBuiltPages are the pages of the targets that do not exist yet, as
+// {name: "…", notBuilt: true}: they show as "not built yet". To measure
+// one, move it to the list in pageSpecs with a path.
+var notBuiltPages []pageSpec
 
 // pageSpecs finds, in the generated city, the filters and ids the pages
 // are measured with.
@@ -59,21 +58,22 @@ func (rn *run) pageSpecs(ctx context.Context) ([]pageSpec, error) {
 	if year != "" {
 		projectList = "/projects?year=" + year + "&limit=50"
 	}
-	projectVia := rn.htmlOrAPI(ctx, rev, projectList)
+	// The project pages (E's) until they answer: their JSON API.
+	projectVia, detail, whole := rn.htmlOrAPI(ctx, rev, projectList), fmt.Sprintf("/projects/%d", ids[0]), "/projects?limit=50"
+	if projectVia == "api" {
+		projectList, detail, whole = apiPath(projectList), apiPath(detail), apiPath(whole)
+	}
 	needList := "/needs?status=" + model.NeedPublished + "&limit=50"
 	claims := "/claims?view=decide&limit=50"
 	specs := []pageSpec{
 		{name: "project list (filtered)", role: model.RoleDistrictReviewer, path: projectList, via: projectVia},
-		{name: "project detail", role: model.RoleDistrictReviewer, path: fmt.Sprintf("/projects/%d", ids[0]), via: "html"},
+		{name: "project detail", role: model.RoleDistrictReviewer, path: detail, via: projectVia},
 		{name: "needs list (filtered)", role: model.RoleAllianceSecretary, path: needList, via: "html"},
 		{name: "claims 待我确认", role: model.RoleUnitContact, path: claims, via: "html"},
 		{name: "claims 待我确认 (secretary)", role: model.RoleAllianceSecretary, path: claims, via: "html"},
-		{name: cityPage, role: roleCity, path: "/projects?limit=50", via: "html", aux: true},
-	}
-	if projectVia == "api" {
-		specs[0].path = apiPath(projectList)
-		specs[1].path, specs[1].via = apiPath(specs[1].path), "api"
-		specs[5].path, specs[5].via = apiPath(specs[5].path), "api"
+		{name: "dashboard (home page)", role: model.RoleDistrictReviewer, path: "/", via: "html", group: GroupDashboard},
+		{name: "report (district by alliance)", role: model.RoleDistrictReviewer, path: "/reports?group_by=alliance", via: "html", group: GroupReport},
+		{name: cityPage, role: roleCity, path: whole, via: projectVia, aux: true},
 	}
 	// The deep page: follow the API's cursors of the whole list down to
 	// about 5,000 rows (scale 1: 18,000 projects), then ask the page there.
@@ -87,8 +87,7 @@ func (rn *run) pageSpecs(ctx context.Context) ([]pageSpec, error) {
 	if err != nil {
 		rn.problem("deep page: %v", err)
 	} else if walk.Cursor != "" {
-		deep := specs[5].path + "&after=" + url.QueryEscape(walk.Cursor)
-		specs = append(specs, pageSpec{name: cityPage, role: roleCity, path: deep, via: specs[5].via,
+		specs = append(specs, pageSpec{name: cityPage, role: roleCity, path: whole + "&after=" + url.QueryEscape(walk.Cursor), via: projectVia,
 			rowsBefore: walk.Skipped, aux: true})
 	}
 	return append(specs, notBuiltPages...), nil
@@ -149,7 +148,8 @@ func (rn *run) pages(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		pr := PageResult{Name: sp.name, Path: sp.path, Via: sp.via, NotBuilt: sp.notBuilt, RowsBefore: sp.rowsBefore, Aux: sp.aux}
+		pr := PageResult{Name: sp.name, Path: sp.path, Via: sp.via, NotBuilt: sp.notBuilt, RowsBefore: sp.rowsBefore, Aux: sp.aux,
+			Group: sp.group}
 		if !sp.notBuilt {
 			u := rn.users[sp.role]
 			pr.User = u.Username
@@ -195,6 +195,9 @@ func (rn *run) measurePage(ctx context.Context, u *user, pr *PageResult) error {
 	}
 	pr.Floor = &floor
 	pr.Ratio = Ratio(pr.Page.P50, floor.P50)
+	if pr.Slowest, err = Slowest(ctx, rn.probe.DB.SQL(), stmts, 5, 3); err != nil {
+		return err
+	}
 	if pr.Page.Errors > 0 {
 		return fmt.Errorf("%d of %d requests failed: %s", pr.Page.Errors, pr.Page.Requests, pr.Page.FirstError)
 	}

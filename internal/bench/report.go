@@ -79,6 +79,11 @@ type PageResult struct {
 	Checks     int64 `json:"casbin_checks"`
 	// RowsBefore is, for a deep page, the rows before it.
 	RowsBefore int `json:"rows_before,omitempty"`
+	// Slowest are the page's slowest statements run bare.
+	Slowest []StatementTime `json:"slowest_statements,omitempty"`
+	// Group is "" for a list or detail page (DESIGN.md's 50 ms), else
+	// GroupDashboard or GroupReport, which have targets of their own.
+	Group string `json:"group,omitempty"`
 	// Aux pages serve another row (the deep page's) and stay out of the
 	// page targets and the mixed load.
 	Aux   bool   `json:"aux,omitempty"`
@@ -167,6 +172,7 @@ const (
 	NotMet      = "not met"
 	NotBuilt    = "not built yet"
 	NotMeasured = "not measured"
+	NoTarget    = "—"
 )
 
 // TargetRow is one target of DESIGN.md with the figure measured.
@@ -252,6 +258,24 @@ func (r *Result) Markdown(w io.Writer) {
 		if pg.Aux {
 			p("\n† Measured for the deep-page row only; not counted in the page targets nor read in the mixed load.\n")
 			break
+		}
+	}
+	slow := false
+	for _, pg := range r.Pages {
+		if len(pg.Slowest) > 0 && pg.Slowest[0].MS >= 1 {
+			if !slow {
+				p("\nWhere the floor goes: each page's slowest statement run bare (mean of 5 runs; all in the JSON):\n\n| page | ms | statement |\n|---|---|---|\n")
+				slow = true
+			}
+			name := pg.Name
+			if pg.RowsBefore > 0 {
+				name += " (deep)"
+			}
+			q := pg.Slowest[0].SQL
+			if len(q) > 160 {
+				q = q[:160] + "…"
+			}
+			p("| %s | %.2f | `%s` |\n", name, pg.Slowest[0].MS, strings.ReplaceAll(mdCell(q), "`", "'"))
 		}
 	}
 	for _, rs := range []struct {

@@ -20,6 +20,13 @@ const (
 	ChecksMax       = 5      // casbin checks per request
 	CheckMaxUS      = 50.0   // one uncached check
 	DeepPageSlowest = 1.5    // a deep page's p50 ÷ the first page's: "as fast as the first"
+	DashboardMS     = 200.0  // issue 9: a district dashboard under 200 ms at scale 1
+)
+
+// Page groups with targets of their own.
+const (
+	GroupDashboard = "dashboard"
+	GroupReport    = "report"
 )
 
 // Mark fills r.Targets from the measurements (each target met or not,
@@ -52,12 +59,23 @@ func (r *Result) Mark() {
 		worst, worstRatio := measured[0], measured[0]
 		var parts, ratios []string
 		var statuses, ratioStatuses []string
+		var lists []PageResult
 		for _, p := range measured {
+			if p.Group == "" {
+				lists = append(lists, p)
+			}
+		}
+		if len(lists) > 0 {
+			worst = lists[0]
+		}
+		for _, p := range lists {
 			parts = append(parts, fmt.Sprintf("%s %.1f", p.Name, p.Page.P95))
 			statuses = append(statuses, AtMost(p.Page.P95, PageP95MS))
 			if p.Page.P95 > worst.Page.P95 {
 				worst = p
 			}
+		}
+		for _, p := range measured {
 			if p.Floor != nil {
 				ratios = append(ratios, fmt.Sprintf("%s %.1f", p.Name, p.Ratio))
 				ratioStatuses = append(ratioStatuses, AtMost(p.Ratio, FloorRatioMax))
@@ -66,8 +84,19 @@ func (r *Result) Mark() {
 				}
 			}
 		}
-		add("List and detail pages (authenticated, filtered, 50 rows): p95 ≤ 50 ms"+scaleNote,
-			fmt.Sprintf("worst %s: %.1f ms (p95 ms: %s)", worst.Name, worst.Page.P95, strings.Join(parts, ", ")), All(statuses...))
+		if len(lists) > 0 {
+			add("List and detail pages (authenticated, filtered, 50 rows): p95 ≤ 50 ms"+scaleNote,
+				fmt.Sprintf("worst %s: %.1f ms (p95 ms: %s)", worst.Name, worst.Page.P95, strings.Join(parts, ", ")), All(statuses...))
+		}
+		for _, p := range measured {
+			switch p.Group {
+			case GroupDashboard:
+				add("District dashboard under 200 ms at scale 1 (issue 9; p95)", fmt.Sprintf("%s: p95 %.1f ms (p50 %.1f)", p.Name, p.Page.P95, p.Page.P50),
+					AtMost(p.Page.P95, DashboardMS))
+			case GroupReport:
+				add("Report page (no target of its own; p95)", fmt.Sprintf("%s: p95 %.1f ms (p50 %.1f)", p.Name, p.Page.P95, p.Page.P50), NoTarget)
+			}
+		}
 		if len(ratios) > 0 {
 			add("Page time ≤ 3 × the same SQL run bare (p50 ÷ p50)",
 				fmt.Sprintf("worst %s: %.1f× (%s)", worstRatio.Name, worstRatio.Ratio, strings.Join(ratios, ", ")), All(ratioStatuses...))

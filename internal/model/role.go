@@ -4,11 +4,14 @@ import "time"
 
 // Roles. alliance_chair is derived from rotation terms, never granted by hand.
 const (
-	RoleSysadmin          = "sysadmin"
-	RoleSecadmin          = "secadmin"
-	RoleAuditor           = "auditor"
-	RoleDistrictAdmin     = "district_admin"
-	RoleDistrictReviewer  = "district_reviewer"
+	RoleSysadmin         = "sysadmin"
+	RoleSecadmin         = "secadmin"
+	RoleAuditor          = "auditor"
+	RoleDistrictAdmin    = "district_admin"
+	RoleDistrictReviewer = "district_reviewer"
+	// RoleCityReviewer reads every district's business figures and lists
+	// (the city view), held in sys; it is not one of the 三员.
+	RoleCityReviewer      = "city_reviewer"
 	RoleAllianceSecretary = "alliance_secretary"
 	RoleAllianceChair     = "alliance_chair"
 	RoleUnitContact       = "unit_contact"

@@ -10,13 +10,14 @@ var AssignableRoles = map[string]string{
 	RoleAuditor:           DomainSys,
 	RoleDistrictAdmin:     DomainDistrict,
 	RoleDistrictReviewer:  DomainDistrict,
+	RoleCityReviewer:      DomainSys,
 	RoleAllianceSecretary: DomainAlliance,
 	RoleUnitContact:       DomainUnit,
 }
 
 // RoleOrder is the order roles are listed in.
 var RoleOrder = []string{RoleSysadmin, RoleSecadmin, RoleAuditor, RoleDistrictAdmin, RoleDistrictReviewer,
-	RoleAllianceSecretary, RoleAllianceChair, RoleUnitContact}
+	RoleCityReviewer, RoleAllianceSecretary, RoleAllianceChair, RoleUnitContact}
 
 // ThreeAdmins are the 三员: one person holds at most one of them.
 var ThreeAdmins = []string{RoleSysadmin, RoleSecadmin, RoleAuditor}

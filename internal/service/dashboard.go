@@ -55,6 +55,8 @@ type Dashboard struct {
 	Now      *report.Report
 	// ByStatus: the projects of this year's plan by current status.
 	ByStatus *report.Report
+	// ByMonth: projects approved per month of this year (the chart).
+	ByMonth *report.Report
 	// Ranking: alliances (district view) by activity, most active first.
 	Ranking []RankedRow
 	// Districts: the city view's districts side by side.
@@ -107,6 +109,9 @@ func (s *Reports) Dashboard(ctx context.Context, actor model.Actor) (*Dashboard,
 		return nil, err
 	}
 	if d.ByStatus, err = run(d.Year, report.ByStatus, []string{report.ProjectsInPeriod}); err != nil {
+		return nil, err
+	}
+	if d.ByMonth, err = run(d.Year, report.ByMonth, []string{report.ProjectsApproved}); err != nil {
 		return nil, err
 	}
 	switch kind {

@@ -59,6 +59,7 @@ type dashboardView struct {
 	Districts  []dashRank
 	CityHead   []string
 	Chart      *svgChart
+	MonthChart *svgChart
 	Profile    []dashTile
 	ProfileURL string
 	ReportURL  string
@@ -125,7 +126,7 @@ func (s *Server) dashboard(c echo.Context) *dashboardView {
 	now := d.Now.Totals
 	v.Queue = []dashTile{
 		{Key: report.ReviewQueue, Label: T("dash.review_queue"), Value: report.Thousands(now[report.ReviewQueue]),
-			URL: link("/projects", "status", model.ProjectSubmitted),
+			URL:  link("/projects", "status", model.ProjectSubmitted),
 			Note: T("dash.review_note", report.Thousands(now[report.ReviewOverdue]), report.Thousands(now[report.ReviewOldestDays]))},
 		{Key: report.ProjectsOverdue, Label: T("dash.projects_overdue"), Value: report.Thousands(now[report.ProjectsOverdue]),
 			URL: link("/projects", "overdue", "1"), Tone: tone(now[report.ProjectsOverdue])},
@@ -151,6 +152,18 @@ func (s *Server) dashboard(c echo.Context) *dashboardView {
 		}
 		v.Compare = append(v.Compare, row)
 	}
+	// Projects approved per month, every month of the year so far.
+	perMonth := map[string]int64{}
+	for _, r := range d.ByMonth.Rows {
+		perMonth[r.Key] = r.Values[report.ProjectsApproved]
+	}
+	var months []chartBar
+	for m := d.Year.From; !m.After(d.Year.To); m = m.AddDate(0, 1, 0) {
+		k := m.Format("2006-01")
+		months = append(months, chartBar{Label: k, Value: perMonth[k], Text: report.Thousands(perMonth[k])})
+	}
+	approved, _ := report.CounterByKey(report.ProjectsApproved)
+	v.MonthChart = newBarChart(T("dash.month_chart", approved.Name(loc)), months)
 	rq := reportQuery{Scope: d.Scope.Kind, ScopeID: d.Scope.ID, Period: report.PeriodCustom, From: d.Year.FromText(), To: d.Year.ToText()}
 	v.CompareURL = "/reports?" + rq.values().Encode()
 	v.ReportURL = v.CompareURL

@@ -306,6 +306,15 @@ func (s *Server) fillReportPage(c echo.Context, p *reportsPage, rep *report.Repo
 			p.Totals = append(p.Totals, reportTotalRow{Counter: ct, Name: ct.Name(loc), Value: text,
 				Unit: s.cat.T(loc, "report.unit."+ct.Unit), Basis: s.cat.T(loc, "report.basis."+ct.Basis)})
 		}
+		// The chart of the totals: the project lifecycle's events of the period.
+		var bars []chartBar
+		for _, k := range []string{report.ProjectsSubmitted, report.ProjectsApproved, report.ProjectsCompleted, report.ProjectsEvaluated, report.ProjectsCancelled} {
+			if v, ok := rep.Totals[k]; ok {
+				ct, _ := report.CounterByKey(k)
+				bars = append(bars, chartBar{Label: ct.Name(loc), Value: v, Text: ct.Format(v)})
+			}
+		}
+		p.Chart = newBarChart(s.cat.T(loc, "report.chart_lifecycle"), bars)
 		return
 	}
 	for _, ct := range rep.Counters {

@@ -56,8 +56,8 @@ func init() {
 		}
 		allow := []string{reviewer, allianceXHAdmin, matrixUnitContact}
 		var n int
-		if err := srv.DB.SQL().QueryRow("SELECT COUNT(*) FROM memberships WHERE unit_id = "+env["home_unit"]+
-			" AND alliance_id = "+strings.TrimSpace(env["home_alliance"]+" ")+" AND left_on IS NULL").Scan(&n); err == nil && n > 0 {
+		if err := srv.DB.SQL().QueryRow("SELECT COUNT(*) FROM memberships WHERE unit_id = " + env["home_unit"] +
+			" AND alliance_id = " + strings.TrimSpace(env["home_alliance"]+" ") + " AND left_on IS NULL").Scan(&n); err == nil && n > 0 {
 			allow = append(allow, allianceSecretaryRole)
 		}
 		for i, row := range matrix {
@@ -368,6 +368,20 @@ func TestReportsCityAndExports(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.Get("/api/v1/reports/counters").Body), &g); err != nil || len(g.Items) != len(report.Counters) {
 		t.Errorf("counters API: %v %d", err, len(g.Items))
 	}
+	// The secretary's dashboard is their alliance's; the unit contact's their unit's contribution.
+	srv.CreateUser(t, "rp_sec_home", model.RoleAllianceSecretary, fmt.Sprintf("alliance:%d", w.A.ID))
+	srv.CreateUser(t, "rp_contact_home", model.RoleUnitContact, fmt.Sprintf("unit:%d", w.U1))
+	for user, want := range map[string]string{"rp_sec_home": `[data-dash=status]`, "rp_contact_home": `[data-dash=profile] [data-tile=unit_projects_led]`} {
+		cc := srv.Client(t)
+		cc.Login(user, testenv.Password)
+		doc := cc.Get("/").Doc(t)
+		if doc.Find(want).Length() == 0 {
+			t.Errorf("%s: no %s on the home page", user, want)
+		}
+		if user == "rp_sec_home" && !strings.Contains(doc.Find("#dash-title").Text(), w.A.Name) {
+			t.Errorf("secretary dashboard title %q", doc.Find("#dash-title").Text())
+		}
+	}
 	// A unit's profile (printable): U1 led two projects of 2026.
 	prof := c.Get(fmt.Sprintf("/units/%d/profile?year=2026", w.U1))
 	if prof.Status != http.StatusOK {
@@ -376,5 +390,41 @@ func TestReportsCityAndExports(t *testing.T) {
 	cell := prof.Doc(t).Find(`tr[data-counter="unit_projects_led"] td.num`).Text()
 	if cell != "2" {
 		t.Errorf("projects led = %q", cell)
+	}
+}
+
+// The report page, the dashboard, search and the inbox run as many SQL
+// statements with ten more alliances (rows of the breakdown, the ranking,
+// the search) as before: no statement per row.
+func TestReportPagesRunAsManyStatements(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			srv := testenv.NewGuardedServer(t, d)
+			w := reporttest.Build(t, srv.DB)
+			srv.CreateUser(t, "rp_qg", model.RoleDistrictReviewer, "district:310104")
+			c := srv.Client(t)
+			c.Login("rp_qg", testenv.Password)
+			var last string
+			grow := func() {
+				for i := 0; i < 10; i++ {
+					a := allianceFixture(t, srv, 310104, fmt.Sprintf("报表增长联盟%d_%d", allianceSeq.Add(1), i), "")
+					last = a.Name
+					at := *reporttest.Shanghai(2026, 3, 1, 10)
+					p := &model.Project{AllianceID: a.ID, DistrictID: 310104, LeadUnitID: w.U1, Title: "报表增长项目" + a.Name, Category: "care",
+						Year: 2026, Status: model.ProjectApproved, ApprovedAt: &at, StartsOn: reporttest.Day(2026, 3, 1)}
+					if err := srv.DB.CreateProject(t.Context(), p, []model.ProjectUnit{{UnitID: w.U1, Role: model.ProjectUnitLead}}, nil, nil, nil, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			paths := []string{"/reports?year=2026&group_by=alliance", "/", "/search?q=" + "报表", "/inbox", "/digest",
+				fmt.Sprintf("/units/%d/profile?year=2026", w.U1)}
+			for _, path := range paths {
+				testenv.SameStatements(t, c, path, grow)
+			}
+			if body := c.Get(paths[0]).Body; !strings.Contains(body, last) {
+				t.Errorf("the report lacks the added alliance %s", last)
+			}
+		})
 	}
 }
