@@ -253,6 +253,14 @@ func claimMatrixAllows(mr matrixRole, r claimRule, env map[string]string, unitDi
 	if r.obj == "foreign" {
 		district = "district:310101"
 	}
+	// see_need: the route needs only to see the need (no claim right); the
+	// city reviewer sees every need, the others as they see its claims.
+	if r.act == "see_need" {
+		if mr.role == model.RoleCityReviewer {
+			return true
+		}
+		r.act = "see"
+	}
 	switch r.act {
 	case "user":
 		return true
@@ -268,6 +276,8 @@ func claimMatrixAllows(mr matrixRole, r claimRule, env map[string]string, unitDi
 		return mr.role == model.RoleUnitContact
 	}
 	switch mr.role {
+	case model.RoleCityReviewer: // reads no claims, decides and claims nothing
+		return false
 	case model.RoleDistrictAdmin, model.RoleDistrictReviewer:
 		return (r.act == "read" || r.act == "see") && dom == district
 	case model.RoleAllianceSecretary:

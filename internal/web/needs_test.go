@@ -178,6 +178,8 @@ func listsMatrixAllows(mr matrixRole, r listsRule, env map[string]string, member
 		var a int64
 		fmt.Sscan(alliance, &a)
 		return r.act == "read" && slices.Contains(members[dom], a)
+	case model.RoleCityReviewer: // reads every need (the city view's drill-down), no resources
+		return r.obj == "need" && r.act == "read"
 	case model.RoleDistrictReviewer, model.RoleDistrictAdmin:
 		if r.act != "read" {
 			return false

@@ -195,6 +195,9 @@ func projectMatrixAllows(mr matrixRole, r projectRule, env map[string]string) bo
 	if r.act == "user" {
 		return true
 	}
+	if mr.role == model.RoleCityReviewer { // reads every district's projects (the city view's drill-down)
+		return r.act == "read" && (r.obj == "project" || r.obj == "")
+	}
 	if r.target == "" {
 		switch r.act {
 		case "read":

@@ -65,9 +65,9 @@ func init() {
 		claimRules[method+" "+path] = r
 		matrix = append(matrix, matrixRow{method, path, nil, false})
 	}
-	claimAdd("GET", "/needs/{need_open}/project-draft", claimRule{"see", "open"})
+	claimAdd("GET", "/needs/{need_open}/project-draft", claimRule{"see_need", "open"})
 	claimAdd("POST", "/needs/{need_open}/project-draft", claimRule{"decide", "open"})
-	claimAdd("GET", "/needs/{need_foreign}/project-draft", claimRule{"see", "foreign"})
+	claimAdd("GET", "/needs/{need_foreign}/project-draft", claimRule{"see_need", "foreign"})
 	claimAdd("POST", "/needs/{need_foreign}/project-draft", claimRule{"none", "foreign"})
 }
 

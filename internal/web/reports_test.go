@@ -22,11 +22,12 @@ import (
 
 // ---- authorization matrix ----
 
-// The city-level reader (city_reviewer in sys) is not a matrix role: the
-// matrix logs every role in twice and is at the login rate limit (30 a
-// minute per IP); TestReportsCityAndExports covers it.
+// cityReviewer is the matrix's city-level reader (city_reviewer in sys).
+const cityReviewer = model.RoleCityReviewer
+
 func init() {
-	readers := []string{reviewer, allianceXHAdmin, allianceSecretaryRole}
+	matrixRoles = append(matrixRoles, matrixRole{cityReviewer, model.RoleCityReviewer, "sys"})
+	readers := []string{reviewer, allianceXHAdmin, allianceSecretaryRole, cityReviewer}
 	matrixFixtures["{rp_unit_xh}"] = func(t *testing.T, srv *testenv.Server, env map[string]string) string {
 		return fmt.Sprint(unitFixture(t, srv, 310104, "").ID)
 	}
@@ -43,8 +44,8 @@ func init() {
 		matrixRow{"GET", "/api/v1/reports/counters", anyUser, false},
 		matrixRow{"GET", "/search", anyUser, false},
 		matrixRow{"GET", "/digest", anyUser, false},
-		matrixRow{"GET", "/units/{rp_unit_xh}/profile", []string{reviewer, allianceXHAdmin}, false},
-		matrixRow{"GET", "/units/{rp_unit_foreign}/profile", nil, false},
+		matrixRow{"GET", "/units/{rp_unit_xh}/profile", []string{reviewer, allianceXHAdmin, cityReviewer}, false},
+		matrixRow{"GET", "/units/{rp_unit_foreign}/profile", []string{cityReviewer}, false},
 		matrixRow{"GET", "/units/{rp_unit_home}/profile", nil, false}, // filled below
 	)
 	// The home unit's profile: its contact, the district's readers and the
@@ -54,7 +55,7 @@ func init() {
 		if env["home_unit"] == "" {
 			env["home_unit"] = fmt.Sprint(unitFixture(t, srv, 310104, "矩阵联络员单位").ID)
 		}
-		allow := []string{reviewer, allianceXHAdmin, matrixUnitContact}
+		allow := []string{reviewer, allianceXHAdmin, matrixUnitContact, cityReviewer}
 		var n int
 		if err := srv.DB.SQL().QueryRow("SELECT COUNT(*) FROM memberships WHERE unit_id = " + env["home_unit"] +
 			" AND alliance_id = " + strings.TrimSpace(env["home_alliance"]+" ") + " AND left_on IS NULL").Scan(&n); err == nil && n > 0 {
