@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"tongxin/internal/authz"
 	"tongxin/internal/model"
 	"tongxin/internal/report"
 	"tongxin/internal/service"
@@ -210,6 +211,8 @@ func (s *Server) unitsExport(c echo.Context) error {
 type unitShowPage struct {
 	*service.UnitDetail
 	KindLabel string
+	// CanProfile links the unit's contribution profile (贡献档案).
+	CanProfile bool
 }
 
 func (s *Server) unitShow(c echo.Context) error {
@@ -231,7 +234,14 @@ func (s *Server) unitShow(c echo.Context) error {
 	}
 	loc := Locale(c)
 	v := s.view(c, d.Unit.Name, Crumb{Label: s.cat.T(loc, "menu.units"), URL: "/units"}, Crumb{Label: d.Unit.Name})
-	v.Data = unitShowPage{UnitDetail: d, KindLabel: kind}
+	var alliances []int64
+	for _, m := range d.Memberships {
+		if m.LeftOn == nil {
+			alliances = append(alliances, m.AllianceID)
+		}
+	}
+	canProfile := s.authz.Can(actor(c).UserID, authz.ChainUnit(d.Unit.ID, d.Unit.DistrictID, alliances...), "unit_profile", "read")
+	v.Data = unitShowPage{UnitDetail: d, KindLabel: kind, CanProfile: canProfile}
 	return s.page(c, http.StatusOK, "units/show", v)
 }
 
