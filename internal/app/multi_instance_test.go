@@ -141,9 +141,10 @@ func TestTwoInstances(t *testing.T) {
 		a.Jobs.Add("test.multi", every, func(context.Context) error { runs.Add(1); return nil })
 	}
 	uploads := t.TempDir()
+	// The jobs start with the instances: count from before the first starts.
+	jobsFrom := time.Now()
 	a := startInstance(t, ctx, dsn, uploads, jobs)
 	b := startInstance(t, ctx, dsn, uploads, jobs)
-	jobsFrom := time.Now()
 	for _, in := range []*instance{a, b} {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
