@@ -18,7 +18,7 @@ import (
 	"tongxin/internal/store"
 )
 
-const benchUsage = "tongxin bench [--db sqlite,postgres] [--scale N] [--duration 10s] [--step 5s] [--rate 50] [--out bench/results] [--note TEXT]"
+const benchUsage = "tongxin bench [--db sqlite,postgres] [--scale N] [--duration 10s] [--step 5s] [--rate 50] [--out bench/results] [--note TEXT] | --render FILE.json…"
 
 // runBench is `tongxin bench` (`make bench`): the city-scale benchmark.
 // Every flag has a BENCH_* variable (the flag wins): BENCH_DB, BENCH_SCALE,
@@ -43,6 +43,7 @@ func runBench(ctx context.Context, cl *cli, args []string) error {
 	pg := fs.String("postgres", get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"a Postgres URL of a user who may create databases (BENCH_POSTGRES_URL)")
 	keep := fs.Bool("keep", false, "keep the generated database and print where it is")
+	render := fs.Bool("render", false, "measure nothing: mark the targets of the result files named (bench/results/*.json) again and rewrite their .md")
 	// Variables first, so that flags override them.
 	for name, set := range map[string]func(string) error{
 		"BENCH_SCALE":    func(v string) error { return fs.Set("scale", v) },
@@ -58,6 +59,17 @@ func runBench(ctx context.Context, cl *cli, args []string) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *render {
+		if fs.NArg() == 0 {
+			return &exitError{code: 2, msg: "--render: name the result files (bench/results/*.json)"}
+		}
+		for _, path := range fs.Args() {
+			if err := bench.Render(path, cl.stdout); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()

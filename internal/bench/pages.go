@@ -58,7 +58,7 @@ func (rn *run) pageSpecs(ctx context.Context) ([]pageSpec, error) {
 	if year != "" {
 		projectList = "/projects?year=" + year + "&limit=50"
 	}
-	// The project pages (E's) until they answer: their JSON API.
+	// The project pages; their JSON API where a page does not answer.
 	projectVia, detail, whole := rn.htmlOrAPI(ctx, rev, projectList), fmt.Sprintf("/projects/%d", ids[0]), "/projects?limit=50"
 	if projectVia == "api" {
 		projectList, detail, whole = apiPath(projectList), apiPath(detail), apiPath(whole)
@@ -93,7 +93,7 @@ func (rn *run) pageSpecs(ctx context.Context) ([]pageSpec, error) {
 	return append(specs, notBuiltPages...), nil
 }
 
-// htmlOrAPI tells whether the page answers (E builds the project pages);
+// htmlOrAPI tells whether the page answers (the project pages came late);
 // the API measures the list until it does.
 func (rn *run) htmlOrAPI(ctx context.Context, u *user, path string) string {
 	code, _, err := rn.get(ctx, u.client, nil, path)

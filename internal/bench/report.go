@@ -1,8 +1,11 @@
 package bench
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -357,4 +360,34 @@ func mdCell(s string) string {
 		s = s[:200] + "…"
 	}
 	return s
+}
+
+// Render reads a result file (<date>-<db>.json), marks the targets again
+// (as this version of the harness marks them), rewrites the file and its
+// .md beside it, and prints the Markdown to w.
+func Render(path string, w io.Writer) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("bench: %s: %w", path, err)
+	}
+	r.Mark()
+	js, err := json.MarshalIndent(&r, "", "  ")
+	if err != nil {
+		return err
+	}
+	var md bytes.Buffer
+	r.Markdown(&md)
+	base := strings.TrimSuffix(path, ".json")
+	if err := os.WriteFile(base+".json", append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(base+".md", md.Bytes(), 0o644); err != nil {
+		return err
+	}
+	_, err = w.Write(md.Bytes())
+	return err
 }

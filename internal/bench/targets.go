@@ -91,8 +91,12 @@ func (r *Result) Mark() {
 		for _, p := range measured {
 			switch p.Group {
 			case GroupDashboard:
+				status := AtMost(p.Page.P95, DashboardMS)
+				if r.Scale != 1 {
+					status = NoTarget // the target is for scale 1
+				}
 				add("District dashboard under 200 ms at scale 1 (issue 9; p95)", fmt.Sprintf("%s: p95 %.1f ms (p50 %.1f)", p.Name, p.Page.P95, p.Page.P50),
-					AtMost(p.Page.P95, DashboardMS))
+					status)
 			case GroupReport:
 				add("Report page (no target of its own; p95)", fmt.Sprintf("%s: p95 %.1f ms (p50 %.1f)", p.Name, p.Page.P95, p.Page.P50), NoTarget)
 			}
@@ -133,23 +137,26 @@ func (r *Result) Mark() {
 	// Exports.
 	for _, e := range r.Exports {
 		target, limit := "Export of 100,000 projects to csv: ≤ 1 s", ExportCSVSec
-		status := AtMost(e.Seconds, limit)
 		if e.Format == "xlsx" {
 			target, limit = "Export of 100,000 projects to xlsx: ≤ 3 s and ≤ 150 MB peak memory", ExportXLSXSec
-			status = All(AtMost(e.Seconds, limit), AtMost(e.PeakMB, ExportXLSXMB))
 		}
 		if e.Error != "" {
 			add(target, "failed: "+e.Error, NotMet)
 			continue
 		}
-		m := fmt.Sprintf("%d rows in %.2f s, server peak RSS %.0f MB", e.Rows, e.Seconds, e.PeakMB)
+		// The export's memory is what the server's resident set grew by
+		// (its peak during the export over its size just before): the
+		// process holds the access model, caches and pools besides.
+		grew := max(e.PeakMB-e.BaseMB, 0)
+		m := fmt.Sprintf("%d rows in %.2f s, server RSS %.0f → peak %.0f MB (+%.0f MB)", e.Rows, e.Seconds, e.BaseMB, e.PeakMB, grew)
 		// The time per 100,000 rows at the rate measured.
 		per := e.Seconds * ExportRows / float64(max(e.Rows, 1))
 		if e.Rows != ExportRows {
 			m += fmt.Sprintf("; ≈ %.2f s per 100,000", per)
 		}
+		var status string
 		if e.Format == "xlsx" {
-			status = All(AtMost(per, limit), AtMost(e.PeakMB, ExportXLSXMB))
+			status = All(AtMost(per, limit), AtMost(grew, ExportXLSXMB))
 		} else {
 			status = AtMost(per, limit)
 		}
