@@ -184,7 +184,7 @@ func (r *Result) Mark() {
 
 	// Casbin.
 	if c := r.Casbin; c != nil {
-		add("Casbin: ≤ 5 checks per request", fmt.Sprintf("at most %d (%s)", c.MaxChecks, c.Page), AtMost(float64(c.MaxChecks), ChecksMax))
+		add("Casbin: ≤ 5 checks per request", fmt.Sprintf("at most %d (%s; decisions cached per policy load)", c.MaxChecks, c.Page), AtMost(float64(c.MaxChecks), ChecksMax))
 		add("Casbin: a check ≤ 50 µs uncached", fmt.Sprintf("%.1f µs with %d role assignments", c.CheckUS, c.Rules), AtMost(c.CheckUS, CheckMaxUS))
 	}
 
