@@ -46,9 +46,14 @@ const DashboardRankMax = 10
 
 // Dashboard is what the home page shows a user.
 type Dashboard struct {
-	Kind     string
-	Scope    report.Scope
-	Year     report.Period // this year to today
+	Kind  string
+	Scope report.Scope
+	Year  report.Period // this year to today
+	// Plan is the whole calendar year: the projects of this year's plan by
+	// status count those planned to start later this year too, so that the
+	// tiles agree with the review queue (a project submitted for next month
+	// is this year's work).
+	Plan     report.Period
 	LastYear report.Period // the same days a year earlier
 	This     *report.Report
 	Last     *report.Report
@@ -78,6 +83,7 @@ func (s *Reports) Dashboard(ctx context.Context, actor model.Actor) (*Dashboard,
 	today := s.Today()
 	d := &Dashboard{Year: report.YearToDate(today)}
 	d.LastYear = d.Year.LastYear()
+	d.Plan = report.YearPeriod(d.Year.Year)
 	kind, id, ok := s.DefaultScope(actor)
 	if !ok {
 		units := s.ProfileUnits(actor)
@@ -108,7 +114,7 @@ func (s *Reports) Dashboard(ctx context.Context, actor model.Actor) (*Dashboard,
 	if d.Now, err = run(d.Year, "", DashboardNowCounters); err != nil {
 		return nil, err
 	}
-	if d.ByStatus, err = run(d.Year, report.ByStatus, []string{report.ProjectsInPeriod}); err != nil {
+	if d.ByStatus, err = run(d.Plan, report.ByStatus, []string{report.ProjectsInPeriod}); err != nil {
 		return nil, err
 	}
 	if d.ByMonth, err = run(d.Year, report.ByMonth, []string{report.ProjectsApproved}); err != nil {

@@ -26,7 +26,7 @@ func TestEveryDemoAccountCanOpenItsMenu(t *testing.T) {
 			if err := srv.App.Authz.Reload(ctx); err != nil {
 				t.Fatal(err)
 			}
-			for _, user := range []string{"admin", "secadmin", "auditor", "reviewer", "secretary", "unit"} {
+			for _, user := range []string{"admin", "secadmin", "auditor", "reviewer", "city", "secretary", "unit"} {
 				t.Run(user, func(t *testing.T) {
 					c := srv.Client(t)
 					c.Login(user, testenv.Password)

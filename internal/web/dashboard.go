@@ -121,7 +121,7 @@ func (s *Server) dashboard(c echo.Context) *dashboardView {
 			continue
 		}
 		v.Status = append(v.Status, dashTile{Key: "status_" + st, Label: s.statusLabel(loc, st), Value: report.Thousands(counts[st]),
-			URL: link("/projects", "from", d.Year.FromText(), "to", d.Year.ToText(), "status", st)})
+			URL: link("/projects", "from", d.Plan.FromText(), "to", d.Plan.ToText(), "status", st)})
 	}
 	now := d.Now.Totals
 	v.Queue = []dashTile{
