@@ -2,10 +2,13 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"tongxin/internal/app"
+	"tongxin/internal/service"
 	"tongxin/internal/testenv"
 )
 
@@ -34,5 +37,26 @@ func TestDashboardStatusTilesCountTheWholeYear(t *testing.T) {
 	submitted, queue := tile("status_submitted"), tile("review_queue")
 	if submitted == "" || submitted == "0" || submitted != queue {
 		t.Errorf("待审核 tile %q, review queue %q: want the same, not zero", submitted, queue)
+	}
+}
+
+// TestRotationListShowsTheLatestTermsFirst: with the demo's two years of
+// monthly chairs, the list opens on this year's last term, not on the first
+// term of last year.
+func TestRotationListShowsTheLatestTermsFirst(t *testing.T) {
+	srv := testenv.NewServer(t, testenv.Dialects[0])
+	ctx := context.Background()
+	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Authz.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := srv.Client(t)
+	c.Login("secretary", testenv.Password)
+	first := strings.TrimSpace(c.Get("/rotation-terms").Doc(t).Find("tbody tr").First().Text())
+	want := fmt.Sprintf("%d-12-01", service.AllianceToday(time.Now()).Year())
+	if !strings.Contains(first, want) {
+		t.Errorf("first row %q, want the term starting %s", strings.Join(strings.Fields(first), " "), want)
 	}
 }

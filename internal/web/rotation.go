@@ -78,6 +78,11 @@ func (s *Server) rotationList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Unless asked otherwise, the latest terms first: the current chair and
+	// the planned ones, not the first term of years ago.
+	if c.QueryParam("sort") == "" && c.QueryParam("dir") == "" {
+		req.Sort, req.Desc = "starts_on", true
+	}
 	q, _ := readRotationQuery(c)
 	ctx, loc, svc := c.Request().Context(), Locale(c), s.rotationService()
 	l, err := svc.List(ctx, actor(c), q.filter(), req)
