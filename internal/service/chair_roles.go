@@ -103,6 +103,13 @@ func deriveChairRoles(ctx context.Context, db *store.DB, term *model.RotationTer
 	return changed, nil
 }
 
+// ActionChairReconcile is the audit action of the job's changes to the
+// chair roles of a term.
+const ActionChairReconcile = "rotation_term.chair_roles"
+
+// reconcileActor is who the audit log names for the job: the system itself.
+var reconcileActor = model.Actor{Username: "system", RequestID: "governance.reconcile"}
+
 // ReconcileChairRoles brings the chair roles of every current and future
 // term in line with the units' contacts, and the stored statuses of the
 // terms in line with the dates (the periodic job "governance.reconcile").
@@ -127,8 +134,13 @@ func ReconcileChairRoles(ctx context.Context, db *store.DB, az *authz.Authorizer
 			var did bool
 			err := db.WithTx(ctx, func(ctx context.Context) error {
 				var err error
-				did, err = deriveChairRoles(ctx, db, t)
-				return err
+				if did, err = deriveChairRoles(ctx, db, t); err != nil || !did {
+					return err
+				}
+				// A change of who holds a role is audited, even when the
+				// system makes it (a unit's contacts changed since the term).
+				return audit(ctx, db, reconcileActor, ActionChairReconcile, "rotation_term", t.ID, allianceDomain(t.AllianceID),
+					map[string]any{"unit_id": t.UnitID})
 			})
 			if err != nil {
 				return changed, err
