@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,18 +21,26 @@ import (
 //     is counted in each year for what happened in that year: approved in
 //     2025 and completed in 2026, it is one 立项 of 2025 and one 结项 of 2026;
 //     its progress reports count in the year of the day they report.
-//   - Overlap counters count the rows whose plan [starts_on, ends_on]
-//     overlaps the period (an open end is unbounded): the rule of the project
-//     list's 开始/结束 filter, so that a tile's drill-down list shows the same
-//     number.
+//   - This year's projects are the projects whose 年度 (projects.year) is
+//     the year: the one year rule of the tiles, the lists (the project list's
+//     年度 filter), the reports and the API. A year counter counts the
+//     projects whose 年度 is a year the period touches.
+//   - Overlap counters count the rows whose dates overlap the period (an
+//     open end is unbounded): memberships, rotation terms.
 //   - Now counters are the state of today, whatever the period (截至当前).
 //   - Scope: a district counts the rows of its district (district_id); an
 //     alliance its own rows (alliance_id); a street the rows of the
 //     street-level alliances of that street (alliances.street_id); a
 //     committee the rows that name it (projects, meetings only); the city
 //     every row.
-//   - Money is integer fen in the database and the API, 万元 with two
-//     decimals on pages and in workbooks.
+//   - Money is integer fen in the database and the API; a person reads 元
+//     with two decimals (¥12,345.00) for one record (a project's page, the
+//     project export, the meeting pack) and 万元 with two decimals for an
+//     aggregate (reports, dashboards). No page, sheet or export shows 分.
+//   - Drill-down: a counter with a List names the list whose 共 N 条 equals
+//     the figure (DrillDown builds its link); one without is an aggregate
+//     (a sum, a distinct count, a count of events the lists cannot filter)
+//     and says so in the glossary.
 
 // Counter is one figure of the glossary.
 type Counter struct {
@@ -40,8 +49,8 @@ type Counter struct {
 	NameEn string `json:"name_en"` // Projects approved
 	// Unit: count, person_times (人次), hours (小时), fen (shown as 万元), days, units (家).
 	Unit string `json:"unit"`
-	// Basis: event (a dated event in the period), overlap (plan overlaps the
-	// period) or now (today's state).
+	// Basis: event (a dated event in the period), year (the project's 年度),
+	// overlap (dates overlap the period) or now (today's state).
 	Basis  string `json:"basis"`
 	Area   string `json:"area"` // projects, needs, resources, claims, meetings, members
 	RuleZh string `json:"rule_zh"`
@@ -50,7 +59,18 @@ type Counter struct {
 	Breakdowns []string `json:"breakdowns"`
 	// Committee reports whether a committee scope applies (projects and meetings).
 	Committee bool `json:"committee_scope"`
+	// List is the list whose total equals the figure (ListProjects or
+	// ListNeeds), with the fixed filter ListFilter; "" for an aggregate
+	// that no list shows (DrillDown).
+	List       string            `json:"list,omitempty"`
+	ListFilter map[string]string `json:"list_filter,omitempty"`
 }
+
+// Lists a figure drills down to.
+const (
+	ListProjects = "/projects"
+	ListNeeds    = "/needs"
+)
 
 // Units of a counter's value.
 const (
@@ -65,9 +85,13 @@ const (
 // Bases of a counter.
 const (
 	BasisEvent   = "event"
+	BasisYear    = "year"
 	BasisOverlap = "overlap"
 	BasisNow     = "now"
 )
+
+// Bases lists the bases of the glossary.
+var Bases = []string{BasisEvent, BasisYear, BasisOverlap, BasisNow}
 
 // Breakdowns (分组维度) of a report.
 const (
@@ -99,7 +123,7 @@ const (
 	ProjectsCompleted  = "projects_completed"
 	ProjectsEvaluated  = "projects_evaluated"
 	ProjectsCancelled  = "projects_cancelled"
-	ProjectsInPeriod   = "projects_in_period"
+	ProjectsOfYear     = "projects_of_year"
 	BudgetApproved     = "budget_approved"
 	Beneficiaries      = "beneficiaries"
 	VolunteerHours     = "volunteer_hours"
@@ -159,10 +183,10 @@ var Counters = []Counter{
 		RuleZh:     "取消时间（cancelled_at）在期内的项目；取消前已发生的立项等仍按当时计入，参与成员单位数等“已立项及以后”的指标不再计入。",
 		RuleEn:     "Projects cancelled (cancelled_at) in the period; what happened before (an approval) still counts when it happened, and the figures of approved-or-later projects (member units involved) leave them out.",
 		Breakdowns: byPCM, Committee: true},
-	{Key: ProjectsInPeriod, NameZh: "期内项目数", NameEn: "Projects in the period", Unit: UnitCount, Basis: BasisOverlap, Area: "projects",
-		RuleZh:     "计划周期（starts_on 至 ends_on，未填视为不限）与期间有交集、且不是草稿的项目（含已取消、已退回），按当前状态分组；跨年项目在其涉及的每一年都计入。与项目清单按“开始/结束”日期筛选的结果一致。",
-		RuleEn:     "Projects, drafts excepted (cancelled and returned ones included), whose plan (starts_on to ends_on, an empty end unbounded) overlaps the period, by current status; a project spanning two years counts in each year it runs. The project list's from/to filter gives the same rows.",
-		Breakdowns: byPCS, Committee: true},
+	{Key: ProjectsOfYear, NameZh: "年度项目数", NameEn: "Projects of the year", Unit: UnitCount, Basis: BasisYear, Area: "projects",
+		RuleZh:     "年度（year）为本期所在年份的项目（含草稿、已退回、已取消），按当前状态分组：“本年度项目”的唯一口径，与项目清单按“年度”筛选的结果一致。跨年实施的项目只计入其年度；期间为月、季度或半年时计其所在年度的全部项目。",
+		RuleEn:     "Projects whose 年度 (year) is the period's year (drafts, returned and cancelled ones included), by current status: the one rule of \"this year's projects\", the project list's year filter. A project running into the next year counts in its own year only; a month, quarter or half-year counts the projects of its year.",
+		Breakdowns: byPCS, Committee: true, List: ListProjects},
 	{Key: BudgetApproved, NameZh: "立项预算（万元）", NameEn: "Budget approved (10k yuan)", Unit: UnitFen, Basis: BasisEvent, Area: "projects",
 		RuleZh:     "期内立项项目（同“立项项目数”）的预算之和。",
 		RuleEn:     "The budgets of the projects approved in the period (as Projects approved).",
@@ -179,14 +203,14 @@ var Counters = []Counter{
 		RuleZh:     "进展报告日期在期内的进展报告所填经费支出之和（规则同受益人次）。",
 		RuleEn:     "The sum of funds spent of the progress reports dated in the period (as beneficiaries).",
 		Breakdowns: byPCM, Committee: true},
-	{Key: UnitsInvolved, NameZh: "参与成员单位数", NameEn: "Member units involved", Unit: UnitUnits, Basis: BasisOverlap, Area: "projects",
-		RuleZh:     "期内项目中已立项、实施中、已结项或已评估的项目的牵头单位和合作单位，去重计数（一家单位参与多个项目只计一次）。",
-		RuleEn:     "Distinct lead and partner units of the projects in the period that are approved, in progress, completed or evaluated (a unit in several projects counts once).",
+	{Key: UnitsInvolved, NameZh: "参与成员单位数", NameEn: "Member units involved", Unit: UnitUnits, Basis: BasisYear, Area: "projects",
+		RuleZh:     "本年度项目（同“年度项目数”）中已立项、实施中、已结项或已评估的项目的牵头单位和合作单位，去重计数（一家单位参与多个项目只计一次）。",
+		RuleEn:     "Distinct lead and partner units of the projects of the year (as Projects of the year) that are approved, in progress, completed or evaluated (a unit in several projects counts once).",
 		Breakdowns: byPlace, Committee: true},
 	{Key: ReviewQueue, NameZh: "待审核项目数", NameEn: "Projects awaiting review", Unit: UnitCount, Basis: BasisNow, Area: "projects",
 		RuleZh:     "当前状态为“待审核”的项目（截至当前，不受期间影响）。",
 		RuleEn:     "Projects in status submitted today (whatever the period).",
-		Breakdowns: byPlaceCat, Committee: true},
+		Breakdowns: byPlaceCat, Committee: true, List: ListProjects, ListFilter: map[string]string{"status": "submitted"}},
 	{Key: ReviewOldestDays, NameZh: "最长待审天数", NameEn: "Oldest review wait (days)", Unit: UnitDays, Basis: BasisNow, Area: "projects",
 		RuleZh:     "待审核项目中提交最早者至今的天数（上海时间的日历日）；无待审核项目时为 0。",
 		RuleEn:     "Calendar days (Asia/Shanghai) since the earliest submission among the projects awaiting review; 0 when none waits.",
@@ -198,7 +222,7 @@ var Counters = []Counter{
 	{Key: ProjectsOverdue, NameZh: "逾期未结项目数", NameEn: "Projects overdue", Unit: UnitCount, Basis: BasisNow, Area: "projects",
 		RuleZh:     "已立项或实施中、计划结束日期（ends_on）早于今天的项目；与项目清单“逾期”筛选一致。",
 		RuleEn:     "Approved or running projects whose plan end (ends_on) is before today; the project list's overdue filter.",
-		Breakdowns: byPlaceCat, Committee: true},
+		Breakdowns: byPlaceCat, Committee: true, List: ListProjects, ListFilter: map[string]string{"overdue": "1"}},
 	{Key: NeedsPublished, NameZh: "发布需求数", NameEn: "Needs published", Unit: UnitCount, Basis: BasisEvent, Area: "needs",
 		RuleZh:     "发布时间（published_at）在期内的需求，不论其后是否关闭或过期。",
 		RuleEn:     "Needs published (published_at) in the period, whether closed or expired since.",
@@ -206,15 +230,15 @@ var Counters = []Counter{
 	{Key: NeedsOpen, NameZh: "待认领需求数", NameEn: "Needs open", Unit: UnitCount, Basis: BasisNow, Area: "needs",
 		RuleZh:     "当前状态为“已发布”（尚无被接受的认领）的需求。",
 		RuleEn:     "Needs in status published today (no accepted claim yet).",
-		Breakdowns: byPlaceCat},
+		Breakdowns: byPlaceCat, List: ListNeeds, ListFilter: map[string]string{"status": "published"}},
 	{Key: NeedsPartly, NameZh: "部分认领需求数", NameEn: "Needs partly claimed", Unit: UnitCount, Basis: BasisNow, Area: "needs",
 		RuleZh:     "当前状态为“部分认领”的需求。",
 		RuleEn:     "Needs in status partly claimed today.",
-		Breakdowns: byPlaceCat},
+		Breakdowns: byPlaceCat, List: ListNeeds, ListFilter: map[string]string{"status": "partly_claimed"}},
 	{Key: NeedsMet, NameZh: "已满足需求数", NameEn: "Needs met", Unit: UnitCount, Basis: BasisNow, Area: "needs",
 		RuleZh:     "被接受的认领数量已覆盖需求数量（accepted_quantity ≥ quantity）的需求，不论其后是否已立项或关闭；撤回的认领不计。",
 		RuleEn:     "Needs whose accepted claims cover the quantity (accepted_quantity ≥ quantity), whatever their status since; withdrawn claims do not count.",
-		Breakdowns: byPlaceCat},
+		Breakdowns: byPlaceCat, List: ListNeeds, ListFilter: map[string]string{"coverage": "complete"}},
 	{Key: ResourcesPublished, NameZh: "发布资源数", NameEn: "Resources published", Unit: UnitCount, Basis: BasisEvent, Area: "resources",
 		RuleZh:     "发布时间（published_at）在期内的资源，不论其后是否撤回、用完或过期。",
 		RuleEn:     "Resources published (published_at) in the period, whether withdrawn, exhausted or expired since.",
@@ -250,12 +274,12 @@ var Counters = []Counter{
 	{Key: UnitClaimsAccepted, NameZh: "被接受认领数", NameEn: "Claims accepted", Unit: UnitCount, Basis: BasisEvent, Area: AreaUnit,
 		RuleZh: "该单位发起、期内被接受的认领（规则同“接受认领数”）。",
 		RuleEn: "Claims the unit made that were accepted in the period (as Claims accepted)."},
-	{Key: UnitProjectsLed, NameZh: "牵头项目数", NameEn: "Projects led", Unit: UnitCount, Basis: BasisOverlap, Area: AreaUnit,
-		RuleZh: "该单位牵头、已立项及以后状态（已立项、实施中、已结项、已评估）、计划周期与期间有交集的项目。",
-		RuleEn: "Projects the unit leads, approved or later (approved, in progress, completed, evaluated), whose plan overlaps the period."},
-	{Key: UnitProjectsPartner, NameZh: "参与项目数", NameEn: "Projects partnered", Unit: UnitCount, Basis: BasisOverlap, Area: AreaUnit,
-		RuleZh: "该单位作为合作单位（非牵头）参与、状态与期间规则同“牵头项目数”的项目。",
-		RuleEn: "Projects the unit takes part in as a partner (not the lead), status and period as Projects led."},
+	{Key: UnitProjectsLed, NameZh: "牵头项目数", NameEn: "Projects led", Unit: UnitCount, Basis: BasisYear, Area: AreaUnit,
+		RuleZh: "该单位牵头、已立项及以后状态（已立项、实施中、已结项、已评估）的本年度项目（年度规则同“年度项目数”）。",
+		RuleEn: "Projects of the year (the year rule of Projects of the year) the unit leads, approved or later (approved, in progress, completed, evaluated)."},
+	{Key: UnitProjectsPartner, NameZh: "参与项目数", NameEn: "Projects partnered", Unit: UnitCount, Basis: BasisYear, Area: AreaUnit,
+		RuleZh: "该单位作为合作单位（非牵头）参与、状态与年度规则同“牵头项目数”的项目。",
+		RuleEn: "Projects the unit takes part in as a partner (not the lead), status and year as Projects led."},
 	{Key: UnitBeneficiaries, NameZh: "牵头项目受益人次", NameEn: "Beneficiaries of projects led", Unit: UnitPersonTimes, Basis: BasisEvent, Area: AreaUnit,
 		RuleZh: "该单位牵头项目的、报告日期在期内的进展报告受益人次之和（进展按项目填报，计入牵头单位）。",
 		RuleEn: "Beneficiaries of the progress reports dated in the period of the projects the unit leads (progress is reported per project and credited to its lead)."},
@@ -360,6 +384,59 @@ func Thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// DrillDown is the link from a figure to the list behind it: the counter's
+// List with its fixed filter, the scope (district_id, alliance_id,
+// committee_id), the period (year, for a year counter), and the group of a
+// breakdown row (status, category, district_id, alliance_id). by and key are
+// "" for a total. ok is false when no list shows the figure: an aggregate
+// (no List), a street scope (the lists do not filter by the street of an
+// alliance), a month group, or a year counter over a period of two years.
+func DrillDown(c Counter, sc Scope, p Period, by, key string) (string, bool) {
+	if c.List == "" {
+		return "", false
+	}
+	q := url.Values{}
+	for k, v := range c.ListFilter {
+		q.Set(k, v)
+	}
+	switch sc.Kind {
+	case ScopeCity:
+	case ScopeDistrict:
+		q.Set("district_id", strconv.FormatInt(sc.ID, 10))
+	case ScopeAlliance:
+		q.Set("alliance_id", strconv.FormatInt(sc.ID, 10))
+	case ScopeCommittee:
+		if c.List != ListProjects {
+			return "", false
+		}
+		q.Set("committee_id", strconv.FormatInt(sc.ID, 10))
+	default:
+		return "", false
+	}
+	if c.Basis == BasisYear {
+		if p.From.IsZero() || p.From.Year() != p.To.Year() {
+			return "", false
+		}
+		q.Set("year", strconv.Itoa(p.From.Year()))
+	}
+	switch by {
+	case ByNone:
+	case ByStatus, ByCategory:
+		if key == "" || !c.By(by) {
+			return "", false
+		}
+		q.Set(by, key)
+	case ByDistrict, ByAlliance:
+		if key == "" || !c.By(by) {
+			return "", false
+		}
+		q.Set(by+"_id", key)
+	default:
+		return "", false
+	}
+	return c.List + "?" + q.Encode(), true
 }
 
 // ---- periods ----

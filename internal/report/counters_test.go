@@ -24,7 +24,7 @@ func TestGlossaryComplete(t *testing.T) {
 		if !slices.Contains([]string{UnitCount, UnitPersonTimes, UnitHours, UnitFen, UnitDays, UnitUnits}, c.Unit) {
 			t.Errorf("counter %s: unit %q", c.Key, c.Unit)
 		}
-		if !slices.Contains([]string{BasisEvent, BasisOverlap, BasisNow}, c.Basis) {
+		if !slices.Contains(Bases, c.Basis) {
 			t.Errorf("counter %s: basis %q", c.Key, c.Basis)
 		}
 		for _, b := range c.Breakdowns {

@@ -58,7 +58,8 @@ type Dashboard struct {
 	This     *report.Report
 	Last     *report.Report
 	Now      *report.Report
-	// ByStatus: the projects of this year's plan by current status.
+	// ByStatus: this year's projects (年度, the one year rule) by current
+	// status: the tiles link to the project list's year and status filter.
 	ByStatus *report.Report
 	// ByMonth: projects approved per month of this year (the chart).
 	ByMonth *report.Report
@@ -83,7 +84,6 @@ func (s *Reports) Dashboard(ctx context.Context, actor model.Actor) (*Dashboard,
 	today := s.Today()
 	d := &Dashboard{Year: report.YearToDate(today)}
 	d.LastYear = d.Year.LastYear()
-	d.Plan = report.YearPeriod(d.Year.Year)
 	kind, id, ok := s.DefaultScope(actor)
 	if !ok {
 		units := s.ProfileUnits(actor)
@@ -114,7 +114,7 @@ func (s *Reports) Dashboard(ctx context.Context, actor model.Actor) (*Dashboard,
 	if d.Now, err = run(d.Year, "", DashboardNowCounters); err != nil {
 		return nil, err
 	}
-	if d.ByStatus, err = run(d.Plan, report.ByStatus, []string{report.ProjectsInPeriod}); err != nil {
+	if d.ByStatus, err = run(d.Year, report.ByStatus, []string{report.ProjectsOfYear}); err != nil {
 		return nil, err
 	}
 	if d.ByMonth, err = run(d.Year, report.ByMonth, []string{report.ProjectsApproved}); err != nil {

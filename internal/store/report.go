@@ -54,7 +54,7 @@ type counterSQL struct {
 	district, alliance, commitW string
 	category, status            string
 	// date is the event's column and whether it is a timestamp (read in
-	// Asia/Shanghai) or a calendar day; "" for overlap and now counters.
+	// Asia/Shanghai) or a calendar day; "" for year, overlap and now counters.
 	date      string
 	timestamp bool
 	// where adds the counter's own conditions.
@@ -74,10 +74,11 @@ func projectSpec(date, cond string, value string) counterSQL {
 		where: func(ReportQuery) (string, []any) { return cond, nil }, value: value}
 }
 
-// overlapWhere is the project list's from/to filter: the plan overlaps the
-// period, an open end being unbounded.
-func overlapWhere(q ReportQuery) (string, []any) {
-	return "(t.ends_on IS NULL OR t.ends_on >= ?) AND (t.starts_on IS NULL OR t.starts_on <= ?)", []any{q.From, q.To}
+// yearWhere is the one year rule of "this year's projects": the project's
+// 年度 (projects.year) is a year the period touches (the project list's
+// year filter for a period within one year).
+func yearWhere(q ReportQuery) (string, []any) {
+	return "t.year >= ? AND t.year <= ?", []any{q.From.Year(), q.To.Year()}
 }
 
 var reportCounters = map[string]counterSQL{
@@ -87,22 +88,18 @@ var reportCounters = map[string]counterSQL{
 	"projects_evaluated": projectSpec("t.evaluated_at", "", "COUNT(*)"),
 	"projects_cancelled": projectSpec("t.cancelled_at", "", "COUNT(*)"),
 	"budget_approved":    projectSpec("t.approved_at", "", "COALESCE(SUM(t.budget_fen), 0)"),
-	"projects_in_period": {from: "projects t", district: "t.district_id", alliance: "t.alliance_id", commitW: "t.committee_id",
-		category: "t.category", status: "t.status", value: "COUNT(*)",
-		where: func(q ReportQuery) (string, []any) {
-			w, a := overlapWhere(q)
-			return "t.status <> 'draft' AND " + w, a
-		}},
+	"projects_of_year": {from: "projects t", district: "t.district_id", alliance: "t.alliance_id", commitW: "t.committee_id",
+		category: "t.category", status: "t.status", value: "COUNT(*)", where: yearWhere},
 	"beneficiaries":   updateSpec("COALESCE(SUM(pu.beneficiaries), 0)"),
 	"volunteer_hours": updateSpec("COALESCE(SUM(pu.volunteer_hours), 0)"),
 	"funds_spent":     updateSpec("COALESCE(SUM(pu.funds_spent_fen), 0)"),
 	"units_involved": {
-		from: "(SELECT p.id, p.district_id, p.alliance_id, p.committee_id, p.status, p.starts_on, p.ends_on, p.lead_unit_id AS unit_id FROM projects p" +
-			" UNION ALL SELECT p.id, p.district_id, p.alliance_id, p.committee_id, p.status, p.starts_on, p.ends_on, pu.unit_id" +
+		from: "(SELECT p.id, p.district_id, p.alliance_id, p.committee_id, p.status, p.year, p.lead_unit_id AS unit_id FROM projects p" +
+			" UNION ALL SELECT p.id, p.district_id, p.alliance_id, p.committee_id, p.status, p.year, pu.unit_id" +
 			" FROM projects p JOIN project_units pu ON pu.project_id = p.id) t",
 		district: "t.district_id", alliance: "t.alliance_id", commitW: "t.committee_id", value: "COUNT(DISTINCT t.unit_id)",
 		where: func(q ReportQuery) (string, []any) {
-			w, a := overlapWhere(q)
+			w, a := yearWhere(q)
 			return "t.status IN ('approved', 'in_progress', 'completed', 'evaluated') AND " + w, a
 		}},
 	"review_queue": {from: "projects t", district: "t.district_id", alliance: "t.alliance_id", commitW: "t.committee_id",

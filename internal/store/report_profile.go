@@ -25,12 +25,12 @@ var unitCounters = map[string]func(unitID int64, from, to, start, end time.Time)
 	},
 	"unit_projects_led": func(u int64, from, to, start, end time.Time) (string, []any) {
 		return "SELECT COUNT(*) FROM projects WHERE lead_unit_id = ? AND status IN ('approved', 'in_progress', 'completed', 'evaluated')" +
-			" AND (ends_on IS NULL OR ends_on >= ?) AND (starts_on IS NULL OR starts_on <= ?)", []any{u, from, to}
+			" AND year >= ? AND year <= ?", []any{u, from.Year(), to.Year()}
 	},
 	"unit_projects_partnered": func(u int64, from, to, start, end time.Time) (string, []any) {
 		return "SELECT COUNT(*) FROM projects p JOIN project_units pu ON pu.project_id = p.id AND pu.unit_id = ?" +
 			" WHERE p.lead_unit_id <> ? AND p.status IN ('approved', 'in_progress', 'completed', 'evaluated')" +
-			" AND (p.ends_on IS NULL OR p.ends_on >= ?) AND (p.starts_on IS NULL OR p.starts_on <= ?)", []any{u, u, from, to}
+			" AND p.year >= ? AND p.year <= ?", []any{u, u, from.Year(), to.Year()}
 	},
 	"unit_beneficiaries":   unitUpdates("beneficiaries"),
 	"unit_volunteer_hours": unitUpdates("volunteer_hours"),

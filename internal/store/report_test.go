@@ -95,7 +95,7 @@ func TestReportCounters(t *testing.T) {
 		}
 		// A committee: the project and the meeting that name it; needs do not apply.
 		com := reportQuery(store.ReportCommittee, w.Committee, report.YearPeriod(2026), "")
-		for key, want := range map[string]int64{"projects_completed": 1, "projects_approved": 0, "meetings_held": 1, "projects_in_period": 1} {
+		for key, want := range map[string]int64{"projects_completed": 1, "projects_approved": 0, "meetings_held": 1, "projects_of_year": 0} {
 			if got, ok := reportTotal(t, db, key, com); !ok || got != want {
 				t.Errorf("committee %s = %d, want %d", key, got, want)
 			}
@@ -138,8 +138,8 @@ func TestReportCounters(t *testing.T) {
 		if len(groups) != 1 || groups[0].Key != "2026-01" || groups[0].Value != 80 {
 			t.Errorf("beneficiaries by month = %v", groups)
 		}
-		// By status: the projects of 2026's plan.
-		groups, _, err = db.ReportCounter(context.Background(), "projects_in_period",
+		// By status: the projects of 年度 2026, the draft among them.
+		groups, _, err = db.ReportCounter(context.Background(), "projects_of_year",
 			reportQuery(store.ReportDistrict, reporttest.District, report.YearPeriod(2026), "status"))
 		if err != nil {
 			t.Fatal(err)
@@ -148,7 +148,7 @@ func TestReportCounters(t *testing.T) {
 		for _, g := range groups {
 			status[g.Key] = g.Value
 		}
-		want := map[string]int64{"completed": 1, "cancelled": 1, "submitted": 1, "in_progress": 1, "approved": 1}
+		want := map[string]int64{"draft": 1, "cancelled": 1, "submitted": 1, "in_progress": 1, "approved": 1}
 		if len(status) != len(want) {
 			t.Errorf("by status = %v, want %v", status, want)
 		}

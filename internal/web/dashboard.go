@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -11,28 +10,33 @@ import (
 	"tongxin/internal/service"
 )
 
-// The dashboard of the home page (工作台) by role. Each tile links to the
-// list behind it with the same filter, so the list's 共 N 条 equals the tile:
-// project tiles to /projects (district_id or alliance_id, from/to, status,
-// overdue), need tiles to /needs (status, coverage). Year-on-year figures
-// link to the report page of the same scope and period.
+// The dashboard of the home page (工作台) by role. Each figure whose counter
+// names a list links to it through report.DrillDown, so the list's 共 N 条
+// equals the figure: this year's projects by status to /projects?year=…&status=…
+// (the one year rule, 年度), the review queue and overdue projects to
+// /projects, need tiles to /needs. A figure without a list is an aggregate
+// of the glossary (sums, distinct counts, events) and carries its counter
+// key (data-counter) so that a test can tell the two apart.
 
 // dashTile is one figure with its drill-down link.
 type dashTile struct {
-	Key   string
-	Label string
-	Value string
-	URL   string
-	Note  string
-	Tone  string // "", "warn"
+	Key     string
+	Counter string // the glossary's key
+	Label   string
+	Value   string
+	URL     string
+	Note    string
+	Tone    string // "", "warn"
 }
 
 // dashCompare is a this-year-vs-last-year row.
 type dashCompare struct {
-	Label      string
-	This, Last string
-	Delta      string
-	Up, Down   bool
+	Key              string
+	Label            string
+	This, Last       string
+	ThisURL, LastURL string // the lists behind the figures, "" for an aggregate
+	Delta            string
+	Up, Down         bool
 }
 
 // dashRank is a ranked alliance or a district of the city view.
@@ -40,7 +44,15 @@ type dashRank struct {
 	Label    string
 	URL      string
 	Activity string
-	Cells    []string
+	Cells    []dashCell
+}
+
+// dashCell is one figure of a table, with its counter and list ("" for an
+// aggregate).
+type dashCell struct {
+	Counter string
+	Text    string
+	URL     string
 }
 
 // dashboardView is the home page's dashboard.
@@ -87,58 +99,44 @@ func (s *Server) dashboard(c echo.Context) *dashboardView {
 		v.Title = T("dash.title_unit", p.Unit.Name)
 		v.ProfileURL = "/units/" + strconv.FormatInt(p.Unit.ID, 10) + "/profile"
 		for _, ct := range p.Counters {
-			v.Profile = append(v.Profile, dashTile{Key: ct.Key, Label: ct.Name(loc), Value: ct.Format(p.Values[ct.Key]), URL: v.ProfileURL})
+			v.Profile = append(v.Profile, dashTile{Key: ct.Key, Counter: ct.Key, Label: ct.Name(loc), Value: ct.Format(p.Values[ct.Key]), URL: v.ProfileURL})
 		}
 		return v
 	}
 	v.ScopeLabel = s.scopeLabel(loc, d.Scope)
 	v.Title = T("dash.title_"+d.Kind, v.ScopeLabel)
-	// The list filters of the scope.
-	base := url.Values{}
-	switch d.Scope.Kind {
-	case report.ScopeDistrict:
-		base.Set("district_id", strconv.FormatInt(d.Scope.ID, 10))
-	case report.ScopeAlliance:
-		base.Set("alliance_id", strconv.FormatInt(d.Scope.ID, 10))
+	// drill is the list behind a figure ("" for an aggregate).
+	drill := func(key string, p report.Period, by, group string) string {
+		ct, _ := report.CounterByKey(key)
+		u, _ := report.DrillDown(ct, d.Scope, p, by, group)
+		return u
 	}
-	link := func(path string, extra ...string) string {
-		q := url.Values{}
-		for k, x := range base {
-			q[k] = x
-		}
-		for i := 0; i+1 < len(extra); i += 2 {
-			q.Set(extra[i], extra[i+1])
-		}
-		return path + "?" + q.Encode()
-	}
-	// Projects of this year's plan by status.
+	// This year's projects (年度) by status.
 	counts := map[string]int64{}
 	for _, r := range d.ByStatus.Rows {
-		counts[r.Key] = r.Values[report.ProjectsInPeriod]
+		counts[r.Key] = r.Values[report.ProjectsOfYear]
 	}
 	for _, st := range model.ProjectStatuses {
 		if st == model.ProjectDraft {
 			continue
 		}
-		v.Status = append(v.Status, dashTile{Key: "status_" + st, Label: s.statusLabel(loc, st), Value: report.Thousands(counts[st]),
-			URL: link("/projects", "from", d.Plan.FromText(), "to", d.Plan.ToText(), "status", st)})
+		v.Status = append(v.Status, dashTile{Key: "status_" + st, Counter: report.ProjectsOfYear, Label: s.statusLabel(loc, st),
+			Value: report.Thousands(counts[st]), URL: drill(report.ProjectsOfYear, d.Year, report.ByStatus, st)})
 	}
 	now := d.Now.Totals
-	v.Queue = []dashTile{
-		{Key: report.ReviewQueue, Label: T("dash.review_queue"), Value: report.Thousands(now[report.ReviewQueue]),
-			URL:  link("/projects", "status", model.ProjectSubmitted),
-			Note: T("dash.review_note", report.Thousands(now[report.ReviewOverdue]), report.Thousands(now[report.ReviewOldestDays]))},
-		{Key: report.ProjectsOverdue, Label: T("dash.projects_overdue"), Value: report.Thousands(now[report.ProjectsOverdue]),
-			URL: link("/projects", "overdue", "1"), Tone: tone(now[report.ProjectsOverdue])},
+	tile := func(key, label string) dashTile {
+		return dashTile{Key: key, Counter: key, Label: label, Value: report.Thousands(now[key]), URL: drill(key, d.Year, "", "")}
 	}
-	v.Needs = []dashTile{
-		{Key: report.NeedsMet, Label: T("dash.needs_met"), Value: report.Thousands(now[report.NeedsMet]), URL: link("/needs", "coverage", model.CoverageComplete)},
-		{Key: report.NeedsPartly, Label: T("dash.needs_partly"), Value: report.Thousands(now[report.NeedsPartly]), URL: link("/needs", "status", model.NeedPartlyClaimed)},
-		{Key: report.NeedsOpen, Label: T("dash.needs_open"), Value: report.Thousands(now[report.NeedsOpen]), URL: link("/needs", "status", model.NeedPublished)},
-	}
+	queue := tile(report.ReviewQueue, T("dash.review_queue"))
+	queue.Note = T("dash.review_note", report.Thousands(now[report.ReviewOverdue]), report.Thousands(now[report.ReviewOldestDays]))
+	overdue := tile(report.ProjectsOverdue, T("dash.projects_overdue"))
+	overdue.Tone = tone(now[report.ProjectsOverdue])
+	v.Queue = []dashTile{queue, overdue}
+	v.Needs = []dashTile{tile(report.NeedsMet, T("dash.needs_met")), tile(report.NeedsPartly, T("dash.needs_partly")), tile(report.NeedsOpen, T("dash.needs_open"))}
 	for _, ct := range d.This.Counters {
 		this, last := d.This.Totals[ct.Key], d.Last.Totals[ct.Key]
-		row := dashCompare{Label: ct.Name(loc), This: ct.Format(this), Last: ct.Format(last), Up: this > last, Down: this < last}
+		row := dashCompare{Key: ct.Key, Label: ct.Name(loc), This: ct.Format(this), Last: ct.Format(last), Up: this > last, Down: this < last,
+			ThisURL: drill(ct.Key, d.Year, "", ""), LastURL: drill(ct.Key, d.LastYear, "", "")}
 		switch {
 		case last == 0 && this == 0:
 			row.Delta = "—"
@@ -177,7 +175,7 @@ func (s *Server) dashboard(c echo.Context) *dashboardView {
 				From: d.Year.FromText(), To: d.Year.ToText()}).values().Encode()}
 		for _, key := range service.DashboardActivityCounters {
 			ct, _ := report.CounterByKey(key)
-			row.Cells = append(row.Cells, ct.Format(r.Values[key]))
+			row.Cells = append(row.Cells, dashCell{Counter: key, Text: ct.Format(r.Values[key]), URL: drill(key, d.Year, report.ByAlliance, r.Key)})
 		}
 		v.Ranking = append(v.Ranking, row)
 	}
@@ -194,7 +192,7 @@ func (s *Server) dashboard(c echo.Context) *dashboardView {
 			row := dashRank{Label: r.Label, URL: "/reports?" + (reportQuery{Scope: report.ScopeDistrict, ScopeID: keyID(r.Key),
 				Period: report.PeriodCustom, From: d.Year.FromText(), To: d.Year.ToText()}).values().Encode()}
 			for _, ct := range cols {
-				row.Cells = append(row.Cells, ct.Format(r.Values[ct.Key]))
+				row.Cells = append(row.Cells, dashCell{Counter: ct.Key, Text: ct.Format(r.Values[ct.Key]), URL: drill(ct.Key, d.Year, report.ByDistrict, r.Key)})
 			}
 			v.Districts = append(v.Districts, row)
 			bars = append(bars, chartBar{Label: r.Label, Value: r.Values[report.ProjectsApproved], Text: report.Thousands(r.Values[report.ProjectsApproved])})

@@ -188,10 +188,13 @@ func (q reportQuery) input() service.ReportInput {
 
 // ---- the page ----
 
-// reportCell is one figure of the table.
+// reportCell is one figure of the table: its counter and the list behind
+// it (report.DrillDown; "" for an aggregate).
 type reportCell struct {
-	Text string
-	Num  bool
+	Text    string
+	Num     bool
+	Counter string
+	URL     string
 }
 
 // reportTableRow is a row of the page's table.
@@ -230,6 +233,7 @@ type reportTotalRow struct {
 	Counter report.Counter
 	Name    string
 	Value   string
+	URL     string // the list behind the figure, "" for an aggregate
 	Unit    string
 	Basis   string
 }
@@ -299,11 +303,12 @@ func (s *Server) fillReportPage(c echo.Context, p *reportsPage, rep *report.Repo
 	if rep.GroupBy == "" {
 		for _, ct := range rep.Counters {
 			val, ok := rep.Totals[ct.Key]
-			text := "—"
+			text, link := "—", ""
 			if ok {
 				text = ct.Format(val)
+				link, _ = report.DrillDown(ct, rep.Scope, rep.Period, "", "")
 			}
-			p.Totals = append(p.Totals, reportTotalRow{Counter: ct, Name: ct.Name(loc), Value: text,
+			p.Totals = append(p.Totals, reportTotalRow{Counter: ct, Name: ct.Name(loc), Value: text, URL: link,
 				Unit: s.cat.T(loc, "report.unit."+ct.Unit), Basis: s.cat.T(loc, "report.basis."+ct.Basis)})
 		}
 		// The chart of the totals: the project lifecycle's events of the period.
@@ -326,16 +331,18 @@ func (s *Server) fillReportPage(c echo.Context, p *reportsPage, rep *report.Repo
 	for _, r := range rep.Rows {
 		row := reportTableRow{Label: labels[r.Key]}
 		for _, ct := range p.Counters {
-			row.Cells = append(row.Cells, reportCell{Text: ct.Format(r.Values[ct.Key]), Num: true})
+			link, _ := report.DrillDown(ct, rep.Scope, rep.Period, rep.GroupBy, r.Key)
+			row.Cells = append(row.Cells, reportCell{Text: ct.Format(r.Values[ct.Key]), Num: true, Counter: ct.Key, URL: link})
 		}
 		p.Rows = append(p.Rows, row)
 	}
 	for _, ct := range p.Counters {
-		text := "—"
+		text, link := "—", ""
 		if val, ok := rep.Totals[ct.Key]; ok {
 			text = ct.Format(val)
+			link, _ = report.DrillDown(ct, rep.Scope, rep.Period, "", "")
 		}
-		p.TotalRow = append(p.TotalRow, reportCell{Text: text, Num: true})
+		p.TotalRow = append(p.TotalRow, reportCell{Text: text, Num: true, Counter: ct.Key, URL: link})
 	}
 	p.ChartKeys = p.Counters
 	chart := p.Q.Chart
@@ -520,7 +527,7 @@ func (s *Server) glossarySheet(loc string) report.Sheet {
 	for _, u := range []string{report.UnitCount, report.UnitPersonTimes, report.UnitHours, report.UnitFen, report.UnitDays, report.UnitUnits} {
 		labels["unit."+u] = s.cat.T(loc, "report.unit."+u)
 	}
-	for _, b := range []string{report.BasisEvent, report.BasisOverlap, report.BasisNow} {
+	for _, b := range report.Bases {
 		labels["basis."+b] = s.cat.T(loc, "report.basis."+b)
 	}
 	return report.GlossarySheet(loc, report.Counters, labels)
@@ -579,6 +586,7 @@ type counterItem struct {
 	report.Counter
 	Name, Rule, Unit, Basis string
 	By                      []string
+	ListLabel, ListFilter   string // the list behind the figure and its fixed filter; ListLabel "" for an aggregate
 }
 
 func (s *Server) reportsCounters(c echo.Context) error {
@@ -594,6 +602,17 @@ func (s *Server) reportsCounters(c echo.Context) error {
 			Basis: s.cat.T(loc, "report.basis."+ct.Basis)}
 		for _, b := range ct.Breakdowns {
 			it.By = append(it.By, s.cat.T(loc, "report.by."+b))
+		}
+		if ct.List != "" {
+			it.ListLabel = s.cat.T(loc, "counters.list."+strings.TrimPrefix(ct.List, "/"))
+			f := url.Values{}
+			for k, x := range ct.ListFilter {
+				f.Set(k, x)
+			}
+			if ct.Basis == report.BasisYear {
+				f.Set("year", "YYYY")
+			}
+			it.ListFilter = f.Encode()
 		}
 		g := &p.Groups[len(p.Groups)-1]
 		g.Counters = append(g.Counters, it)

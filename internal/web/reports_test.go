@@ -198,10 +198,10 @@ func TestReportsDashboardEqualsReportAndAPI(t *testing.T) {
 					want := int64(0)
 					for _, r := range byStatus.Rows {
 						if r.Key == st {
-							want = r.Values["projects_in_period"]
+							want = r.Values["projects_of_year"]
 						}
 					}
-					if unformat(t, "projects_in_period", val) != want {
+					if unformat(t, "projects_of_year", val) != want {
 						t.Errorf("status tile %s = %s, API %d", st, val, want)
 					}
 					compared++

@@ -54,7 +54,7 @@ func Shanghai(y int, m time.Month, d, h int) *time.Time {
 // holds all of District's activity but one membership of B) for 2026 and 2025.
 var Want2026 = map[string]int64{
 	"projects_submitted": 2, "projects_approved": 3, "projects_completed": 1, "projects_evaluated": 0,
-	"projects_cancelled": 1, "projects_in_period": 5, "budget_approved": 700_000, "beneficiaries": 80,
+	"projects_cancelled": 1, "projects_of_year": 5, "budget_approved": 700_000, "beneficiaries": 80,
 	"volunteer_hours": 15, "funds_spent": 50_000, "units_involved": 2, "review_queue": 1, "review_oldest_days": 45,
 	"review_overdue": 1, "projects_overdue": 1, "needs_published": 3, "needs_open": 1, "needs_partly": 1, "needs_met": 1,
 	"resources_published": 1, "claims_made": 2, "claims_accepted": 1, "meetings_held": 1, "meeting_attendance": 1,
@@ -64,7 +64,7 @@ var Want2026 = map[string]int64{
 // Want2025 are the figures of 2025 for the same scope.
 var Want2025 = map[string]int64{
 	"projects_submitted": 3, "projects_approved": 1, "projects_completed": 0, "projects_cancelled": 0,
-	"projects_in_period": 1, "budget_approved": 1_000_000, "beneficiaries": 100, "volunteer_hours": 10, "funds_spent": 10_000,
+	"projects_of_year": 1, "budget_approved": 1_000_000, "beneficiaries": 100, "volunteer_hours": 10, "funds_spent": 10_000,
 	"units_involved": 2, "needs_published": 0, "claims_made": 0, "claims_accepted": 0, "meetings_held": 1,
 	"meeting_attendance": 0, "member_units": 3,
 }
