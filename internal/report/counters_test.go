@@ -61,6 +61,55 @@ func TestCountersDocComplete(t *testing.T) {
 			t.Errorf("docs/counters.md lacks %s or its current rule", c.Key)
 		}
 	}
+	// The common rules: the year rule, the money rule, the grade bands.
+	for _, want := range []string{"**This year's projects (the year rule)**", "`projects.year`", "**元 with two decimals**",
+		"**万元 with two\n    decimals**", "no page, sheet or export shows 分", "**优 ≥ 90**", "**良 80–89**", "**中 60–79**", "**差 < 60**"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("docs/counters.md lacks %q", want)
+		}
+	}
+}
+
+// DrillDown: the list of a figure with the scope, the year and the group;
+// none for an aggregate, a street, a month group or a two-year period.
+func TestDrillDown(t *testing.T) {
+	y := YearPeriod(2026)
+	q1, _ := NewPeriod(PeriodQuarter, 2026, 1, time.Time{}, time.Time{})
+	two, _ := NewPeriod(PeriodCustom, 0, 0, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC))
+	ct := func(k string) Counter { c, _ := CounterByKey(k); return c }
+	district := Scope{Kind: ScopeDistrict, ID: 310104}
+	for _, tc := range []struct {
+		c       Counter
+		sc      Scope
+		p       Period
+		by, key string
+		want    string
+	}{
+		{ct(ProjectsOfYear), district, y, "", "", "/projects?district_id=310104&year=2026"},
+		{ct(ProjectsOfYear), district, q1, ByStatus, "submitted", "/projects?district_id=310104&status=submitted&year=2026"},
+		{ct(ProjectsOfYear), Scope{Kind: ScopeCity}, y, ByDistrict, "310101", "/projects?district_id=310101&year=2026"},
+		{ct(ProjectsOfYear), Scope{Kind: ScopeCommittee, ID: 7}, y, ByCategory, "care", "/projects?category=care&committee_id=7&year=2026"},
+		{ct(ReviewQueue), Scope{Kind: ScopeAlliance, ID: 3}, two, "", "", "/projects?alliance_id=3&status=submitted"},
+		{ct(NeedsMet), district, y, ByAlliance, "3", "/needs?alliance_id=3&coverage=complete&district_id=310104"},
+		{ct(ProjectsOfYear), district, two, "", "", ""},
+		{ct(ProjectsOfYear), Scope{Kind: ScopeStreet, ID: 9}, y, "", "", ""},
+		{ct(ProjectsApproved), district, y, "", "", ""},
+		{ct(NeedsOpen), Scope{Kind: ScopeCommittee, ID: 7}, y, "", "", ""},
+	} {
+		got, ok := DrillDown(tc.c, tc.sc, tc.p, tc.by, tc.key)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("DrillDown(%s, %v, %s, %s=%s) = %q %v, want %q", tc.c.Key, tc.sc, tc.p.Label("en"), tc.by, tc.key, got, ok, tc.want)
+		}
+	}
+	// A counter with a list names a list the lists know and can be scoped.
+	for _, c := range Counters {
+		if c.List != "" && c.List != ListProjects && c.List != ListNeeds {
+			t.Errorf("%s: list %q", c.Key, c.List)
+		}
+		if c.List != "" && c.Basis == BasisEvent {
+			t.Errorf("%s: an event counter cannot link a list (no list filters by the event's date)", c.Key)
+		}
+	}
 }
 
 func TestPeriods(t *testing.T) {
