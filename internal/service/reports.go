@@ -168,6 +168,22 @@ func (s *Reports) run(ctx context.Context, sc report.Scope, in ReportInput) (*re
 			r.Values[c.Key] = gr.Value
 		}
 	}
+	if in.GroupBy == report.ByMonth {
+		// Every month of the period, those without an event at zero.
+		for m := time.Date(in.Period.From.Year(), in.Period.From.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(in.Period.To); m = m.AddDate(0, 1, 0) {
+			k := m.Format("2006-01")
+			r := rows[k]
+			if r == nil {
+				r = &report.Row{Key: k, Values: report.Values{}}
+				rows[k] = r
+			}
+			for _, c := range rep.Counters {
+				if _, ok := r.Values[c.Key]; !ok && c.By(report.ByMonth) && store.ReportCounterSplits(c.Key, sc.Kind, report.ByMonth) {
+					r.Values[c.Key] = 0
+				}
+			}
+		}
+	}
 	for _, r := range rows {
 		rep.Rows = append(rep.Rows, *r)
 	}

@@ -211,10 +211,9 @@ type reportsPage struct {
 	Report     *report.Report
 	ScopeLabel string
 	Period     string
-	Counters   []report.Counter // the table's columns (grouped) or rows (totals)
+	Counters   []report.Counter // the counters of a breakdown (the chart's choices)
 	Totals     []reportTotalRow
-	Rows       []reportTableRow
-	TotalRow   []reportCell
+	Sections   []reportPageSection // the tables of a breakdown
 	Chart      *svgChart
 	ChartKeys  []report.Counter
 	ExportXLSX string
@@ -226,6 +225,72 @@ type reportsPage struct {
 	PeriodKind []string
 	ScopeKinds []string
 	Breakdowns []string
+}
+
+// reportPageSection is one table of a breakdown: every counter for most
+// breakdowns; by status one table per entity (projects, needs, resources,
+// claims), each status under its own entity's label.
+type reportPageSection struct {
+	Area, Title string
+	Counters    []report.Counter
+	Rows        []reportTableRow
+	TotalRow    []reportCell
+}
+
+// reportSection is a breakdown's table before layout: its counters and the
+// rows that belong to it, with their labels.
+type reportSection struct {
+	Area, Title string
+	Counters    []report.Counter
+	Rows        []report.Row
+	Labels      map[string]string
+}
+
+// reportSections splits a breakdown into its tables. A status is a status of
+// one entity (已立项 is a project's approved and a need's in_project), so
+// the status breakdown has one table per area, holding the rows of that
+// area's statuses; the other breakdowns have one table.
+func (s *Server) reportSections(c echo.Context, rep *report.Report) []reportSection {
+	loc := Locale(c)
+	var cols []report.Counter
+	for _, ct := range rep.Counters {
+		if ct.By(rep.GroupBy) {
+			cols = append(cols, ct)
+		}
+	}
+	if rep.GroupBy != report.ByStatus {
+		return []reportSection{{Counters: cols, Rows: rep.Rows, Labels: s.groupLabels(c, rep)}}
+	}
+	var out []reportSection
+	for _, ct := range cols {
+		if n := len(out); n == 0 || out[n-1].Area != ct.Area {
+			out = append(out, reportSection{Area: ct.Area, Title: s.cat.T(loc, "counters.area."+ct.Area), Labels: map[string]string{}})
+		}
+		sec := &out[len(out)-1]
+		sec.Counters = append(sec.Counters, ct)
+	}
+	entity := map[string]string{"projects": "project", "needs": "need", "resources": "resource", "claims": "claim"}
+	for i := range out {
+		sec := &out[i]
+		for _, r := range rep.Rows {
+			has := false
+			for _, ct := range sec.Counters {
+				if _, ok := r.Values[ct.Key]; ok {
+					has = true
+				}
+			}
+			if !has {
+				continue
+			}
+			sec.Rows = append(sec.Rows, r)
+			label := r.Key
+			if k := entity[sec.Area] + ".status." + r.Key; s.cat.Has(k) {
+				label = s.cat.T(loc, k)
+			}
+			sec.Labels[r.Key] = label
+		}
+	}
+	return out
 }
 
 // reportTotalRow is one counter of the totals table.
@@ -327,23 +392,27 @@ func (s *Server) fillReportPage(c echo.Context, p *reportsPage, rep *report.Repo
 			p.Counters = append(p.Counters, ct)
 		}
 	}
+	for _, sec := range s.reportSections(c, rep) {
+		ps := reportPageSection{Area: sec.Area, Title: sec.Title, Counters: sec.Counters}
+		for _, r := range sec.Rows {
+			row := reportTableRow{Label: sec.Labels[r.Key]}
+			for _, ct := range sec.Counters {
+				link, _ := report.DrillDown(ct, rep.Scope, rep.Period, rep.GroupBy, r.Key)
+				row.Cells = append(row.Cells, reportCell{Text: ct.Format(r.Values[ct.Key]), Num: true, Counter: ct.Key, URL: link})
+			}
+			ps.Rows = append(ps.Rows, row)
+		}
+		for _, ct := range sec.Counters {
+			text, link := "—", ""
+			if val, ok := rep.Totals[ct.Key]; ok {
+				text = ct.Format(val)
+				link, _ = report.DrillDown(ct, rep.Scope, rep.Period, "", "")
+			}
+			ps.TotalRow = append(ps.TotalRow, reportCell{Text: text, Num: true, Counter: ct.Key, URL: link})
+		}
+		p.Sections = append(p.Sections, ps)
+	}
 	labels := s.groupLabels(c, rep)
-	for _, r := range rep.Rows {
-		row := reportTableRow{Label: labels[r.Key]}
-		for _, ct := range p.Counters {
-			link, _ := report.DrillDown(ct, rep.Scope, rep.Period, rep.GroupBy, r.Key)
-			row.Cells = append(row.Cells, reportCell{Text: ct.Format(r.Values[ct.Key]), Num: true, Counter: ct.Key, URL: link})
-		}
-		p.Rows = append(p.Rows, row)
-	}
-	for _, ct := range p.Counters {
-		text, link := "—", ""
-		if val, ok := rep.Totals[ct.Key]; ok {
-			text = ct.Format(val)
-			link, _ = report.DrillDown(ct, rep.Scope, rep.Period, "", "")
-		}
-		p.TotalRow = append(p.TotalRow, reportCell{Text: text, Num: true, Counter: ct.Key, URL: link})
-	}
 	p.ChartKeys = p.Counters
 	chart := p.Q.Chart
 	if _, ok := report.CounterByKey(chart); !ok || !slices.ContainsFunc(p.Counters, func(x report.Counter) bool { return x.Key == chart }) {
@@ -356,6 +425,9 @@ func (s *Server) fillReportPage(c echo.Context, p *reportsPage, rep *report.Repo
 	if ct, ok := report.CounterByKey(chart); ok {
 		var bars []chartBar
 		for _, r := range rep.Rows {
+			if _, ok := r.Values[chart]; !ok && rep.GroupBy == report.ByStatus {
+				continue // another entity's status
+			}
 			bars = append(bars, chartBar{Label: labels[r.Key], Value: r.Values[chart], Text: ct.Format(r.Values[chart])})
 		}
 		p.Chart = newBarChart(ct.Name(loc), bars)
@@ -452,7 +524,7 @@ func (s *Server) reportsExport(c echo.Context) error {
 			return nil
 		})
 	}
-	sheets := []report.Sheet{s.reportSheet(c, rep, title, s.cat.T(loc, "report.sheet_report"))}
+	sheets := s.reportSheets(c, rep, title, s.cat.T(loc, "report.sheet_report"))
 	sheets = append(sheets, s.glossarySheet(loc))
 	return s.writeWorkbook(c, title, sheets)
 }
@@ -488,20 +560,80 @@ func (s *Server) reportRows(c echo.Context, rep *report.Report) ([]string, [][]a
 			header = append(header, ct.Name(loc))
 		}
 	}
-	labels := s.groupLabels(c, rep)
 	var rows [][]any
-	for _, r := range rep.Rows {
-		row := []any{labels[r.Key]}
-		for _, ct := range cols {
-			row = append(row, cell(ct, r.Values[ct.Key]))
+	for _, sec := range s.reportSections(c, rep) {
+		for _, r := range sec.Rows {
+			label := sec.Labels[r.Key]
+			if sec.Title != "" {
+				label = sec.Title + " · " + label // a status names its entity
+			}
+			row := []any{label}
+			for _, ct := range cols {
+				if sec.Area != "" && !slices.ContainsFunc(sec.Counters, func(x report.Counter) bool { return x.Key == ct.Key }) {
+					row = append(row, "")
+					continue
+				}
+				row = append(row, cell(ct, r.Values[ct.Key]))
+			}
+			rows = append(rows, row)
 		}
-		rows = append(rows, row)
 	}
 	total := []any{s.cat.T(loc, "report.total")}
 	for _, ct := range cols {
 		total = append(total, cell(ct, rep.Totals[ct.Key]))
 	}
 	return header, append(rows, total)
+}
+
+// sectionRows are the header and rows of one table of a breakdown, with
+// its total row.
+func (s *Server) sectionRows(c echo.Context, rep *report.Report, sec reportSection) ([]string, [][]any) {
+	loc := Locale(c)
+	header := []string{s.cat.T(loc, "report.by."+rep.GroupBy)}
+	for _, ct := range sec.Counters {
+		header = append(header, ct.Name(loc))
+	}
+	var rows [][]any
+	for _, r := range sec.Rows {
+		row := []any{sec.Labels[r.Key]}
+		for _, ct := range sec.Counters {
+			row = append(row, reportValue(ct, r.Values[ct.Key]))
+		}
+		rows = append(rows, row)
+	}
+	total := []any{s.cat.T(loc, "report.total")}
+	for _, ct := range sec.Counters {
+		total = append(total, reportValue(ct, rep.Totals[ct.Key]))
+	}
+	return header, append(rows, total)
+}
+
+// reportValue is a figure as a cell: money as report.Money (万元), else the count.
+func reportValue(ct report.Counter, v int64) any {
+	if ct.Unit == report.UnitFen {
+		return report.Money(v)
+	}
+	return v
+}
+
+// reportSheets lays a report out as formatted sheets: one, or one per
+// entity for a status breakdown (named 按状态（项目） and so on).
+func (s *Server) reportSheets(c echo.Context, rep *report.Report, title, name string) []report.Sheet {
+	if rep.GroupBy != report.ByStatus {
+		return []report.Sheet{s.reportSheet(c, rep, title, name)}
+	}
+	var out []report.Sheet
+	for _, sec := range s.reportSections(c, rep) {
+		header, rows := s.sectionRows(c, rep, sec)
+		sh := s.reportSheet(c, rep, title, name+"（"+sec.Title+"）")
+		sh.Header, sh.Rows = header, rows
+		sh.Widths = []float64{28}
+		for range header[1:] {
+			sh.Widths = append(sh.Widths, 16)
+		}
+		out = append(out, sh)
+	}
+	return out
 }
 
 // reportSheet lays a report out as a formatted sheet.
@@ -564,7 +696,7 @@ func (s *Server) reportsPack(c echo.Context) error {
 		if rep.GroupBy != "" {
 			name = s.cat.T(loc, "report.sheet_by", s.cat.T(loc, "report.by."+rep.GroupBy))
 		}
-		sheets = append(sheets, s.reportSheet(c, rep, title, name))
+		sheets = append(sheets, s.reportSheets(c, rep, title, name)...)
 	}
 	sheets = append(sheets, s.glossarySheet(loc))
 	return s.writeWorkbook(c, title, sheets)
