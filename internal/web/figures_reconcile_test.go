@@ -35,7 +35,7 @@ type reconciler struct {
 	c      *testenv.Client
 	user   string
 	totals map[string]int64 // list link → its 共 N 条 (each list opened once)
-	linked int             // figures checked against a list
+	linked int              // figures checked against a list
 }
 
 var pagerTotal = regexp.MustCompile(`([0-9][0-9,]*)(\+?)`)
@@ -288,4 +288,3 @@ func TestFiguresReconcileWithTheirLists(t *testing.T) {
 // reconcileScale is the generated city's size: enough for every status,
 // district and alliance to have rows, small enough for a test.
 const reconcileScale = 0.02
-
