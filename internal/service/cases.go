@@ -78,6 +78,9 @@ func (s *Projects) Nominate(ctx context.Context, actor model.Actor, projectID in
 		if p.Status != model.ProjectEvaluated {
 			return model.Rule("case_not_evaluated", "case.not_evaluated")
 		}
+		if !model.CaseNominable(p.Grade) { // only 优 and 良 (GLOSSARY's grade bands)
+			return model.Rule("case_grade", "case.grade_too_low")
+		}
 		if id, err := s.db.CaseOfProject(ctx, p.ID); err != nil {
 			return err
 		} else if id != 0 {
@@ -144,6 +147,8 @@ func (s *Projects) Select(ctx context.Context, actor model.Actor, id int64, sele
 				ve.Add("level", model.MsgRequired)
 			} else if !slices.Contains([]string{model.CaseLevelBest, model.CaseLevelExcellent}, in.Level) {
 				ve.Add("level", "case.bad_level")
+			} else if !model.CaseLevelFits(in.Level, c.Grade) { // 最佳 needs 优
+				ve.Add("level", "case.level_needs."+in.Level)
 			}
 			fields["status"], fields["level"] = model.CaseSelected, in.Level
 			fields["write_up"] = model.Text(ve, "write_up", in.WriteUp, true, CaseWriteUpMax, true)

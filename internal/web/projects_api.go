@@ -968,7 +968,7 @@ func init() {
 			model.ProjectActionReturn:   "Return with a reason (submitted → returned; district reviewer); the reason shows on the project, which is editable again",
 			model.ProjectActionStart:    "Start (approved → in_progress; secretary or the lead unit's contact)",
 			model.ProjectActionComplete: "Complete 结项 with closing_report and evidence_ids (attachments of the project) (in_progress → completed; secretary)",
-			model.ProjectActionEvaluate: "Evaluate with score 0–100, grade excellent | good | fair | poor and a comment (completed → evaluated; district reviewer)",
+			model.ProjectActionEvaluate: "Evaluate with score 0–100 and a comment; the grade follows from the score (excellent ≥ 90, good 80–89, fair 60–79, poor < 60): omit it, or send the matching one (another is a 400 on grade) (completed → evaluated; district reviewer)",
 			model.ProjectActionCancel:   "Cancel with a reason: the secretary before approval, the district reviewer after",
 		}[a]
 		apiDocs["POST /api/v1/projects/:id/"+a] = doc(summary+". Not allowed in the current state: 422 naming it and what is allowed", "ProjectAction", "Project")
