@@ -363,7 +363,7 @@ func (s *Server) projectsExport(c echo.Context) error {
 
 // projectUpdateForm is the progress form as typed.
 type projectUpdateForm struct {
-	Percent, Text, Beneficiaries, VolunteerHours, FundsSpent, HappenedOn string
+	Percent, Text, Beneficiaries, VolunteerHours, FundsSpent, HappenedOn, Reason string
 	// AttachmentIDs are files uploaded with a refused form: they stay
 	// uploaded and go with the form when it is sent again.
 	AttachmentIDs []int64
@@ -400,7 +400,10 @@ type projectShowPage struct {
 	CaseID      int64
 	Grades      []string
 	Today       string
-	MaxFiles    int
+	// UpdFirst and UpdLast bound the day of a progress report (the date
+	// input's min and max; UpdFirst "" when unknown).
+	UpdFirst, UpdLast string
+	MaxFiles          int
 	MaxMB       int64
 
 	Upd       projectUpdateForm
@@ -491,6 +494,11 @@ func (s *Server) renderProjectShow(c echo.Context, status int, id int64, forms p
 	p.MaxMB = max(s.attachmentService().MaxBytes()>>20, 1)
 	p.Summary, p.Closing = projectParagraphs(v.Summary), projectParagraphs(v.ClosingReport)
 	p.Today = s.projectToday().Format(time.DateOnly)
+	first, last := service.ProjectUpdateDays(&v.Project, s.projectToday())
+	if first != nil {
+		p.UpdFirst = first.Format(time.DateOnly)
+	}
+	p.UpdLast = last.Format(time.DateOnly)
 	for _, f := range v.Funding {
 		p.Funding += f.AmountFen
 	}
@@ -525,7 +533,7 @@ func (s *Server) renderProjectShow(c echo.Context, status int, id int64, forms p
 	}
 	slices.SortStableFunc(p.Timeline, func(x, y projectEvent) int { return y.At.Compare(x.At) })
 	if p.Upd.HappenedOn == "" && p.UpdErrors == nil {
-		p.Upd.HappenedOn = p.Today
+		p.Upd.HappenedOn = p.UpdLast
 	}
 	view := s.view(c, v.Title, Crumb{Label: s.cat.T(loc, "menu.projects"), URL: "/projects"}, Crumb{Label: v.Title})
 	view.Data = p
@@ -674,9 +682,9 @@ func (s *Server) projectUpdateCreate(c echo.Context) error {
 	f := projectUpdateForm{Percent: strings.TrimSpace(c.FormValue("percent")), Text: c.FormValue("text"),
 		Beneficiaries: strings.TrimSpace(c.FormValue("beneficiaries")), VolunteerHours: strings.TrimSpace(c.FormValue("volunteer_hours")),
 		FundsSpent: strings.TrimSpace(c.FormValue("funds_spent")), HappenedOn: strings.TrimSpace(c.FormValue("happened_on")),
-		AttachmentIDs: projectFormIDs(c, "attachment_ids")}
+		Reason: c.FormValue("reason"), AttachmentIDs: projectFormIDs(c, "attachment_ids")}
 	ve := &model.ValidationError{}
-	in := service.UpdateInput{Text: f.Text, HappenedOn: allianceParseDay(ve, "happened_on", f.HappenedOn)}
+	in := service.UpdateInput{Text: f.Text, Reason: f.Reason, HappenedOn: allianceParseDay(ve, "happened_on", f.HappenedOn)}
 	num := func(field, v, msg string) int {
 		if v == "" {
 			return 0

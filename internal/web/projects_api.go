@@ -548,6 +548,7 @@ type projectUpdateJSON struct {
 	VolunteerHours int                     `json:"volunteer_hours"`
 	FundsSpentFen  int64                   `json:"funds_spent_fen"`
 	HappenedOn     string                  `json:"happened_on"`
+	Reason         string                  `json:"reason"`
 	CreatedBy      *int64                  `json:"created_by"`
 	AuthorName     string                  `json:"author_name"`
 	Attachments    []projectAttachmentJSON `json:"attachments"`
@@ -556,7 +557,7 @@ type projectUpdateJSON struct {
 
 func toProjectUpdateJSON(u *service.UpdateView) projectUpdateJSON {
 	out := projectUpdateJSON{ID: u.ID, ProjectID: u.ProjectID, Percent: u.Percent, Text: u.Text, Beneficiaries: u.Beneficiaries,
-		VolunteerHours: u.VolunteerHours, FundsSpentFen: u.FundsSpentFen, HappenedOn: allianceDayText(&u.HappenedOn),
+		VolunteerHours: u.VolunteerHours, FundsSpentFen: u.FundsSpentFen, HappenedOn: allianceDayText(&u.HappenedOn), Reason: u.Reason,
 		CreatedBy: u.CreatedBy, AuthorName: u.AuthorName, CreatedAt: u.CreatedAt.UTC(), Attachments: []projectAttachmentJSON{}}
 	for i := range u.Attachments {
 		out.Attachments = append(out.Attachments, toProjectAttachmentJSON(u.ProjectID, &u.Attachments[i]))
@@ -588,6 +589,7 @@ type projectUpdateBody struct {
 	VolunteerHours int     `json:"volunteer_hours"`
 	FundsSpentFen  int64   `json:"funds_spent_fen"`
 	HappenedOn     *string `json:"happened_on"`
+	Reason         string  `json:"reason"`
 	AttachmentIDs  []int64 `json:"attachment_ids"`
 }
 
@@ -602,7 +604,7 @@ func (s *Server) apiProjectUpdateCreate(c echo.Context) error {
 	}
 	ve := &model.ValidationError{}
 	in := service.UpdateInput{Percent: b.Percent, Text: b.Text, Beneficiaries: b.Beneficiaries, VolunteerHours: b.VolunteerHours,
-		FundsSpentFen: b.FundsSpentFen, AttachmentIDs: b.AttachmentIDs}
+		FundsSpentFen: b.FundsSpentFen, AttachmentIDs: b.AttachmentIDs, Reason: b.Reason}
 	if b.HappenedOn != nil {
 		in.HappenedOn = allianceParseDay(ve, "happened_on", *b.HappenedOn)
 	}
@@ -974,7 +976,7 @@ func init() {
 		apiDocs["POST /api/v1/projects/:id/"+a] = doc(summary+". Not allowed in the current state: 422 naming it and what is allowed", "ProjectAction", "Project")
 	}
 	apiDocs["GET /api/v1/projects/:id/updates"] = apiDoc{Tag: "projects", Summary: "Progress updates, latest day first, with their attachments", Response: "list:ProjectUpdate", Query: withList(map[string]string{"sort": "happened_on"})}
-	apiDocs["POST /api/v1/projects/:id/updates"] = doc("Report progress (approved or running projects; the contacts of its units and the secretary); attachment_ids move uploaded files to the update; answers 201", "ProjectUpdateInput", "ProjectUpdate")
+	apiDocs["POST /api/v1/projects/:id/updates"] = doc("Report progress (approved or running projects; the contacts of its units and the secretary), dated within the project's life; a lower percent than the report before it needs a reason; attachment_ids move uploaded files to the update; answers 201", "ProjectUpdateInput", "ProjectUpdate")
 	apiDocs["GET /api/v1/projects/:id/reviews"] = doc("The review trail, oldest first; private_note only for reviewers of the project's district", "", "list:ProjectReview")
 	apiDocs["GET /api/v1/projects/:id/attachments"] = doc("The project's attachments (its own and its updates')", "", "list:Attachment")
 	apiDocs["POST /api/v1/projects/:id/attachments"] = apiDoc{Tag: "projects", Summary: "Upload a file (multipart field file): JPEG, PNG, PDF, xlsx or docx, checked by content; the name's extension must match; over uploads.max_bytes answers 413; answers 201", Body: "AttachmentUpload", BodyType: "multipart/form-data", Response: "Attachment"}
@@ -1026,10 +1028,12 @@ func init() {
 	apiSchemas["Attachment"] = att
 	apiSchemas["AttachmentUpload"] = obj([]string{"file"}, map[string]schema{"file": {"type": "string", "format": "binary"}})
 	apiSchemas["ProjectUpdate"] = obj(nil, map[string]schema{"id": integer, "project_id": integer, "percent": integer, "text": str,
-		"beneficiaries": integer, "volunteer_hours": integer, "funds_spent_fen": integer, "happened_on": day, "created_by": nullInt,
+		"beneficiaries": integer, "volunteer_hours": integer, "funds_spent_fen": integer, "happened_on": day, "reason": str, "created_by": nullInt,
 		"author_name": str, "attachments": {"type": "array", "items": ref("Attachment")}, "created_at": dateTime})
 	apiSchemas["ProjectUpdateInput"] = obj([]string{"percent", "text"}, map[string]schema{"percent": {"type": "integer", "minimum": 0, "maximum": 100},
-		"text": str, "beneficiaries": integer, "volunteer_hours": integer, "funds_spent_fen": integer, "happened_on": day, "attachment_ids": ids})
+		"text": str, "beneficiaries": integer, "volunteer_hours": integer, "funds_spent_fen": integer,
+		"happened_on": {"type": "string", "format": "date", "description": "default today; from the project's approval (its start day when none is recorded) to today, not after its end day"},
+		"reason":      {"type": "string", "description": "why percent is lower than the report before it (required then)"}, "attachment_ids": ids})
 	apiSchemas["ProjectReview"] = obj(nil, map[string]schema{"id": integer, "action": str, "from_status": status, "to_status": status,
 		"actor_id": nullInt, "actor_name": str, "comment": str, "private_note": {"type": "string", "description": "reviewers only"},
 		"score": nullInt, "grade": str, "created_at": dateTime})
