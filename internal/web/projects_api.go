@@ -205,6 +205,7 @@ func readProjectFilter(c echo.Context) (store.ProjectFilter, error) {
 	id("alliance_id", &f.AllianceID)
 	id("committee_id", &f.CommitteeID)
 	id("lead_unit_id", &f.LeadUnitID)
+	id("site_id", &f.SiteID)
 	if v := strings.TrimSpace(q.Get("year")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2000 || n > 2100 {
@@ -953,7 +954,7 @@ func (s *Server) apiCaseDecide(selected bool) echo.HandlerFunc {
 func init() {
 	filters := withList(map[string]string{"q": "title or code contains", "year": "project year", "status": strings.Join(model.ProjectStatuses, " | "),
 		"district_id": "district code", "alliance_id": "alliance", "committee_id": "committee", "category": "need_category code",
-		"lead_unit_id": "lead unit", "budget_min": "budget_fen at least", "budget_max": "budget_fen at most",
+		"lead_unit_id": "lead unit", "site_id": "runs at this service site (党群服务阵地)", "budget_min": "budget_fen at least", "budget_max": "budget_fen at most",
 		"from": "runs on or after this day (YYYY-MM-DD)", "to": "runs on or before this day", "overdue": "true: approved or running past ends_on",
 		"sort": strings.Join(store.ProjectSortKeys(), " | ")})
 	doc := func(summary, body, resp string) apiDoc {
