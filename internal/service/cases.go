@@ -174,8 +174,28 @@ func (s *Projects) Select(ctx context.Context, actor model.Actor, id int64, sele
 	return out, err
 }
 
+// CaseNotice are the parameters of a case notification (kinds
+// case_nominated, case_selected, case_declined): the inbox renders
+// notification.<kind> with the project's code and title and the level.
+type CaseNotice struct {
+	CaseID    int64  `json:"case_id"`
+	ProjectID int64  `json:"project_id"`
+	Code      string `json:"code"`
+	Title     string `json:"title"`
+	Level     string `json:"level"`
+}
+
+// ParseCaseNotice reads the parameters of a case notification.
+func ParseCaseNotice(n *model.Notification) (CaseNotice, bool) {
+	var p CaseNotice
+	if n.SubjectKind != "case" || json.Unmarshal([]byte(n.Params), &p) != nil || p.Title == "" {
+		return p, false
+	}
+	return p, true
+}
+
 func caseNotification(c *store.CaseRow, kind string) model.Notification {
-	b, _ := json.Marshal(map[string]any{"case_id": c.ID, "project_id": c.ProjectID, "code": c.ProjectCode, "title": c.ProjectTitle, "level": c.Level})
+	b, _ := json.Marshal(CaseNotice{CaseID: c.ID, ProjectID: c.ProjectID, Code: c.ProjectCode, Title: c.ProjectTitle, Level: c.Level})
 	return model.Notification{Kind: kind, SubjectKind: "case", SubjectID: c.ID, Params: string(b),
 		Link: "/projects/" + strconv.FormatInt(c.ProjectID, 10)}
 }
