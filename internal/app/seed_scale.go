@@ -1399,16 +1399,7 @@ func (g *scaleGen) life(r *rand.Rand, pi int, p *sProject) {
 	}
 	p.evaluated = next(*p.completed, 5, 30)
 	p.score = 55 + r.IntN(46)
-	switch {
-	case p.score >= 90:
-		p.grade = model.GradeExcellent
-	case p.score >= 75:
-		p.grade = model.GradeGood
-	case p.score >= 60:
-		p.grade = model.GradeFair
-	default:
-		p.grade = model.GradePoor
-	}
+	p.grade = model.GradeForScore(p.score)
 	p.evalComment = pick(r, []string{"成效明显，群众认可度高", "目标基本达成，建议加强宣传", "组织有序，资源整合充分"})
 	g.reviews = append(g.reviews, sReview{project: pi, actor: reviewer, action: model.ProjectActionEvaluate, from: model.ProjectCompleted,
 		to: model.ProjectEvaluated, comment: p.evalComment, score: p.score, grade: p.grade, at: *p.evaluated})
@@ -1419,7 +1410,7 @@ func (g *scaleGen) life(r *rand.Rand, pi int, p *sProject) {
 		if x := r.IntN(10); x < 6 {
 			c.status, c.selector, c.selected = model.CaseSelected, reviewer, next(c.nominated, 3, 30)
 			c.level = model.CaseLevelExcellent
-			if r.IntN(4) == 0 {
+			if r.IntN(4) == 0 && model.CaseLevelFits(model.CaseLevelBest, p.grade) {
 				c.level = model.CaseLevelBest
 			}
 		} else if x < 7 {

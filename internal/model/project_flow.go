@@ -202,9 +202,12 @@ type ProjectUpdate struct {
 	VolunteerHours int
 	FundsSpentFen  int64
 	HappenedOn     time.Time // a calendar day
-	CreatedBy      *int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Reason says why the percentage is lower than the report before it
+	// (required then, see service.AddUpdate).
+	Reason    string
+	CreatedBy *int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Attachment is an uploaded file stored by its SHA-256.

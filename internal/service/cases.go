@@ -78,6 +78,9 @@ func (s *Projects) Nominate(ctx context.Context, actor model.Actor, projectID in
 		if p.Status != model.ProjectEvaluated {
 			return model.Rule("case_not_evaluated", "case.not_evaluated")
 		}
+		if !model.CaseNominable(p.Grade) { // only 优 and 良 (GLOSSARY's grade bands)
+			return model.Rule("case_grade", "case.grade_too_low")
+		}
 		if id, err := s.db.CaseOfProject(ctx, p.ID); err != nil {
 			return err
 		} else if id != 0 {
@@ -144,6 +147,8 @@ func (s *Projects) Select(ctx context.Context, actor model.Actor, id int64, sele
 				ve.Add("level", model.MsgRequired)
 			} else if !slices.Contains([]string{model.CaseLevelBest, model.CaseLevelExcellent}, in.Level) {
 				ve.Add("level", "case.bad_level")
+			} else if !model.CaseLevelFits(in.Level, c.Grade) { // 最佳 needs 优
+				ve.Add("level", "case.level_needs."+in.Level)
 			}
 			fields["status"], fields["level"] = model.CaseSelected, in.Level
 			fields["write_up"] = model.Text(ve, "write_up", in.WriteUp, true, CaseWriteUpMax, true)
@@ -169,8 +174,28 @@ func (s *Projects) Select(ctx context.Context, actor model.Actor, id int64, sele
 	return out, err
 }
 
+// CaseNotice are the parameters of a case notification (kinds
+// case_nominated, case_selected, case_declined): the inbox renders
+// notification.<kind> with the project's code and title and the level.
+type CaseNotice struct {
+	CaseID    int64  `json:"case_id"`
+	ProjectID int64  `json:"project_id"`
+	Code      string `json:"code"`
+	Title     string `json:"title"`
+	Level     string `json:"level"`
+}
+
+// ParseCaseNotice reads the parameters of a case notification.
+func ParseCaseNotice(n *model.Notification) (CaseNotice, bool) {
+	var p CaseNotice
+	if n.SubjectKind != "case" || json.Unmarshal([]byte(n.Params), &p) != nil || p.Title == "" {
+		return p, false
+	}
+	return p, true
+}
+
 func caseNotification(c *store.CaseRow, kind string) model.Notification {
-	b, _ := json.Marshal(map[string]any{"case_id": c.ID, "project_id": c.ProjectID, "code": c.ProjectCode, "title": c.ProjectTitle, "level": c.Level})
+	b, _ := json.Marshal(CaseNotice{CaseID: c.ID, ProjectID: c.ProjectID, Code: c.ProjectCode, Title: c.ProjectTitle, Level: c.Level})
 	return model.Notification{Kind: kind, SubjectKind: "case", SubjectID: c.ID, Params: string(b),
 		Link: "/projects/" + strconv.FormatInt(c.ProjectID, 10)}
 }

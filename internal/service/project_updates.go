@@ -33,11 +33,37 @@ type UpdateInput struct {
 	Beneficiaries  int
 	VolunteerHours int
 	FundsSpentFen  int64
-	// HappenedOn is a calendar day; nil means today.
+	// HappenedOn is a calendar day; nil means today. It falls within the
+	// project's life (ProjectUpdateDays).
 	HappenedOn *time.Time
+	// Reason says why Percent is lower than the report before it (required
+	// then).
+	Reason string
 	// AttachmentIDs are attachments uploaded to the project that this
 	// update shows (they move to the update).
 	AttachmentIDs []int64
+}
+
+// ProjectUpdateReasonMax is the longest reason for a lower percentage.
+const ProjectUpdateReasonMax = 500
+
+// ProjectUpdateDays are the days a progress report of p may be dated: from
+// its approval (its start day when no approval was recorded) to today, and
+// not after its end day. first is nil when neither is known.
+func ProjectUpdateDays(p *model.Project, today time.Time) (first *time.Time, last time.Time) {
+	switch {
+	case p.ApprovedAt != nil:
+		d := AllianceToday(*p.ApprovedAt)
+		first = &d
+	case p.StartsOn != nil:
+		d := p.StartsOn.UTC()
+		first = &d
+	}
+	last = today
+	if p.EndsOn != nil && p.EndsOn.UTC().Before(last) {
+		last = p.EndsOn.UTC()
+	}
+	return first, last
 }
 
 // UpdateView is a progress update with its author and attachments.
@@ -71,19 +97,44 @@ func (s *Projects) AddUpdate(ctx context.Context, actor model.Actor, projectID i
 		if in.FundsSpentFen < 0 {
 			ve.Add("funds_spent_fen", "project.bad_amount")
 		}
+		in.Reason = model.Text(ve, "reason", in.Reason, false, ProjectUpdateReasonMax, true)
+		// The day falls within the project's life: not before its
+		// approval, not after today nor after its end day.
 		today := AllianceToday(s.db.Now())
 		day := today
 		if in.HappenedOn != nil {
 			day = in.HappenedOn.UTC()
-			if day.After(today) {
-				ve.Add("happened_on", "alliance.date_future")
+		}
+		first, _ := ProjectUpdateDays(p, today)
+		switch {
+		case day.After(today):
+			ve.AddArgs("happened_on", "project.update_future", allianceDayString(&today))
+		case p.EndsOn != nil && day.After(p.EndsOn.UTC()):
+			ve.AddArgs("happened_on", "project.update_after_end", allianceDayString(p.EndsOn))
+		case first != nil && day.Before(*first):
+			ve.AddArgs("happened_on", "project.update_before_start", allianceDayString(first))
+		}
+		// A lower percentage than the report before it (by day) says why.
+		marks, err := s.db.ProjectUpdateMarks(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		latest := true
+		for _, m := range marks {
+			if m.HappenedOn.UTC().After(day) {
+				latest = false
+				continue
 			}
+			if in.Percent < m.Percent && in.Reason == "" && ve.Fields["percent"] == "" {
+				ve.AddArgs("reason", "project.percent_lower_reason", m.Percent)
+			}
+			break
 		}
 		if err := ve.Err(); err != nil {
 			return err
 		}
 		u := &model.ProjectUpdate{ProjectID: p.ID, Percent: in.Percent, Text: in.Text, Beneficiaries: in.Beneficiaries,
-			VolunteerHours: in.VolunteerHours, FundsSpentFen: in.FundsSpentFen, HappenedOn: day}
+			VolunteerHours: in.VolunteerHours, FundsSpentFen: in.FundsSpentFen, HappenedOn: day, Reason: in.Reason}
 		if actor.UserID != 0 {
 			uid := actor.UserID
 			u.CreatedBy = &uid
@@ -99,12 +150,14 @@ func (s *Projects) AddUpdate(ctx context.Context, actor model.Actor, projectID i
 		if n != int64(len(ids)) {
 			return (&model.ValidationError{}).Add("attachment_ids", "project.bad_attachments")
 		}
-		if err := s.db.SetProjectProgress(ctx, p.ID, in.Percent); err != nil {
-			return err
+		if latest { // the project's progress is its latest report's
+			if err := s.db.SetProjectProgress(ctx, p.ID, in.Percent); err != nil {
+				return err
+			}
 		}
 		if err := audit(ctx, s.db, actor, ActionProjectProgress, "project", p.ID, projectDomain(p), map[string]any{
 			"update_id": u.ID, "percent": u.Percent, "beneficiaries": u.Beneficiaries, "volunteer_hours": u.VolunteerHours,
-			"funds_spent_fen": u.FundsSpentFen, "happened_on": projectDay(&u.HappenedOn), "attachment_ids": ids,
+			"funds_spent_fen": u.FundsSpentFen, "happened_on": projectDay(&u.HappenedOn), "attachment_ids": ids, "reason": u.Reason,
 		}); err != nil {
 			return err
 		}

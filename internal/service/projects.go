@@ -137,7 +137,7 @@ func (s *Projects) perms(actor model.Actor, p *model.Project, unitIDs []int64) P
 	out := ProjectPerms{
 		Update:         editable && s.authz.Can(actor.UserID, ch, "project", "update"),
 		UpdateProgress: projectTakesProgress(p.Status) && s.authz.Can(actor.UserID, ch, "project", "update_progress"),
-		Nominate:       p.Status == model.ProjectEvaluated && s.authz.Can(actor.UserID, ch, "case", "nominate"),
+		Nominate:       p.Status == model.ProjectEvaluated && model.CaseNominable(p.Grade) && s.authz.Can(actor.UserID, ch, "case", "nominate"),
 		Reviewer:       slices.Contains(roles, model.ProjectRoleReviewer),
 	}
 	for _, a := range model.ProjectAllowedActions(p.Status, roles) {
@@ -753,7 +753,8 @@ func (s *Projects) Fire(ctx context.Context, actor model.Actor, id int64, action
 					ve.Add("evidence_ids", "project.bad_evidence")
 				}
 			}
-			fields["completed_at"], fields["closing_report"] = now, report
+			// 结项: the work is done, whatever the last progress report said.
+			fields["completed_at"], fields["closing_report"], fields["progress_percent"] = now, report, 100
 			changes["evidence_ids"] = ids
 		case model.ProjectActionEvaluate:
 			if in.Score == nil {
@@ -761,15 +762,26 @@ func (s *Projects) Fire(ctx context.Context, actor model.Actor, id int64, action
 			} else if *in.Score < 0 || *in.Score > 100 {
 				ve.Add("score", "project.bad_score")
 			}
-			if in.Grade == "" {
-				ve.Add("grade", model.MsgRequired)
-			} else if !slices.Contains(model.ProjectGrades, in.Grade) {
+			// The grade follows from the score (model.GradeBands): an
+			// empty grade takes the score's, another one is refused.
+			grade := in.Grade
+			if in.Score != nil {
+				if want := model.GradeForScore(*in.Score); want != "" {
+					if grade != "" && grade != want && slices.Contains(model.ProjectGrades, grade) {
+						ve.AddArgs("grade", "project.grade_mismatch."+want, *in.Score)
+					}
+					if grade == "" {
+						grade = want
+					}
+				}
+			}
+			if grade != "" && !slices.Contains(model.ProjectGrades, grade) {
 				ve.Add("grade", "project.bad_grade")
 			}
 			comment := model.Text(ve, "comment", in.Comment, true, ProjectCommentMax, true)
-			fields["evaluated_at"], fields["score"], fields["grade"], fields["evaluation_comment"] = now, in.Score, in.Grade, comment
-			review.Score, review.Grade = in.Score, in.Grade
-			changes["score"], changes["grade"] = in.Score, in.Grade
+			fields["evaluated_at"], fields["score"], fields["grade"], fields["evaluation_comment"] = now, in.Score, grade, comment
+			review.Score, review.Grade = in.Score, grade
+			changes["score"], changes["grade"] = in.Score, grade
 		case model.ProjectActionCancel:
 			reason := model.Text(ve, "reason", in.Reason, true, ProjectReasonMax, true)
 			fields["cancelled_at"], fields["cancel_reason"] = now, reason

@@ -29,6 +29,8 @@ type ProjectFilter struct {
 	CommitteeID int64
 	Category    string
 	LeadUnitID  int64
+	// SiteID keeps the projects that run at a service site (project_sites).
+	SiteID int64
 	// BudgetMin and BudgetMax bound budget_fen (inclusive).
 	BudgetMin, BudgetMax *int64
 	// From and To select projects whose [starts_on, ends_on] overlaps the
@@ -160,6 +162,9 @@ func (db *DB) projectQuery(ctx context.Context, q *gorm.DB, f ProjectFilter) *go
 	}
 	if f.LeadUnitID != 0 {
 		q = q.Where("projects.lead_unit_id = ?", f.LeadUnitID)
+	}
+	if f.SiteID != 0 {
+		q = q.Where("projects.id IN (SELECT ps.project_id FROM project_sites ps WHERE ps.service_site_id = ?)", f.SiteID)
 	}
 	if f.BudgetMin != nil {
 		q = q.Where("projects.budget_fen >= ?", *f.BudgetMin)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"tongxin/internal/model"
 )
@@ -25,6 +26,22 @@ func (db *DB) ProjectUpdateByID(ctx context.Context, id int64) (*model.ProjectUp
 		return nil, notFound(err, "project_update", id)
 	}
 	return &u, nil
+}
+
+// ProjectUpdateMark is a progress update's day and percentage.
+type ProjectUpdateMark struct {
+	ID         int64
+	Percent    int
+	HappenedOn time.Time
+}
+
+// ProjectUpdateMarks lists the days and percentages of a project's progress
+// updates, the latest day first (the latest recorded first within a day).
+func (db *DB) ProjectUpdateMarks(ctx context.Context, projectID int64) ([]ProjectUpdateMark, error) {
+	var out []ProjectUpdateMark
+	err := db.conn(ctx).Table("project_updates").Select("id, percent, happened_on").
+		Where("project_id = ?", projectID).Order("happened_on DESC, id DESC").Scan(&out).Error
+	return out, err
 }
 
 // ProjectUpdateRow is an update with its author's name.

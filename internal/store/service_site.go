@@ -15,6 +15,7 @@ type ServiceSiteFilter struct {
 	Scope      model.Scope
 	DistrictID int64
 	StreetID   int64
+	GridID     int64
 	Kind       string
 	Status     string
 	// Name matches the name anywhere.
@@ -59,6 +60,9 @@ func (db *DB) serviceSiteQuery(ctx context.Context, f ServiceSiteFilter) *gorm.D
 	}
 	if f.StreetID != 0 {
 		q = q.Where("service_sites.street_id = ?", f.StreetID)
+	}
+	if f.GridID != 0 {
+		q = q.Where("service_sites.grid_id = ?", f.GridID)
 	}
 	if f.Kind != "" {
 		q = q.Where("service_sites.kind = ?", f.Kind)

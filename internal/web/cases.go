@@ -136,7 +136,12 @@ func (s *Server) renderCaseShow(c echo.Context, status int, id int64, p caseShow
 	if p.Dicts, err = s.projectDicts(ctx, loc); err != nil {
 		return err
 	}
-	p.C, p.WriteUp, p.Levels = cs, projectParagraphs(cs.WriteUp), caseLevels
+	p.C, p.WriteUp = cs, projectParagraphs(cs.WriteUp)
+	for _, l := range caseLevels { // only the levels the project's grade allows (最佳 needs 优)
+		if model.CaseLevelFits(l, cs.Grade) {
+			p.Levels = append(p.Levels, l)
+		}
+	}
 	p.CanSelect = cs.Status == model.CaseNominated && s.authz.Can(a.UserID, authz.ChainAlliance(cs.AllianceID, cs.DistrictID), "case", "select")
 	if _, err := s.projectService().Get(ctx, a, cs.ProjectID); err == nil {
 		p.CanProject = true

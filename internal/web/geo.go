@@ -883,7 +883,7 @@ func init() {
 	apiDocs["POST /api/v1/grids/:id/activate"] = apiDoc{Tag: "geography", Summary: "Activate a grid again", Response: "Grid"}
 
 	apiDocs["GET /api/v1/service-sites"] = apiDoc{Tag: "geography", Summary: "List the service sites (党群服务阵地) in your scope", Response: "list:ServiceSite",
-		Query: withList(map[string]string{"district_id": "in this district", "street_id": "of this street", "kind": "site_kind dictionary code",
+		Query: withList(map[string]string{"district_id": "in this district", "street_id": "of this street", "grid_id": "of this grid", "kind": "site_kind dictionary code",
 			"name": "name contains", "status": "active | inactive", "sort": "name | seats | id"})}
 	apiDocs["POST /api/v1/service-sites"] = apiDoc{Tag: "geography", Summary: "Add a service site (its district is the street's)", Body: "ServiceSiteInput", Response: "ServiceSite"}
 	apiDocs["GET /api/v1/service-sites/:id"] = apiDoc{Tag: "geography", Summary: "One service site", Response: "ServiceSite"}

@@ -72,8 +72,8 @@ func (s *Server) gridShow(c echo.Context) error {
 	if st, err := s.geoService().Street(ctx, a, g.StreetID, "read"); err == nil {
 		page.StreetName = st.Name
 	}
-	if s.authz.CanAnywhere(a.UserID, "service_site", "read") {
-		page.Links = append(page.Links, Crumb{Label: s.cat.T(loc, "menu.sites"), URL: fmt.Sprintf("/service-sites?district_id=%d&street_id=%d", g.DistrictID, g.StreetID)})
+	if s.authz.CanAnywhere(a.UserID, "service_site", "read") { // the grid's own sites
+		page.Links = append(page.Links, Crumb{Label: s.cat.T(loc, "menu.sites"), URL: fmt.Sprintf("/service-sites?district_id=%d&street_id=%d&grid_id=%d", g.DistrictID, g.StreetID, g.ID)})
 	}
 	v := s.view(c, g.Name, Crumb{Label: s.cat.T(loc, "menu.group.reference")}, Crumb{Label: s.cat.T(loc, "menu.grids"), URL: "/grids"}, Crumb{Label: g.Name})
 	v.Data = page

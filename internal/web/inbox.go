@@ -56,6 +56,17 @@ func (s *Server) notificationMessage(loc string, n *model.Notification, measures
 		}
 		return s.cat.T(loc, key, code, p.Title, p.Comment)
 	}
+	if p, ok := service.ParseCaseNotice(n); ok { // the project's code and title, the level in the reader's language
+		code := p.Code
+		if code == "" {
+			code = "#" + strconv.FormatInt(p.ProjectID, 10)
+		}
+		level := ""
+		if p.Level != "" {
+			level = s.cat.T(loc, "case.level."+p.Level)
+		}
+		return s.cat.T(loc, key, code, p.Title, level)
+	}
 	if p, ok := service.ParseDutyNotice(n); ok { // governance: the duty's label in the reader's language
 		return s.cat.T(loc, key, s.cat.T(loc, "rotation.duty."+p.Duty), p.DueOn, p.Alliance, p.Unit)
 	}

@@ -139,12 +139,13 @@ func projectURL(id int64, anchor string) string {
 type projectQuery struct {
 	Q, Year, Status, Category, BudgetMin, BudgetMax, From, To string
 	DistrictID, AllianceID, CommitteeID, LeadUnitID           int64
+	SiteID                                                    int64 // from a service site's page (kept hidden)
 	Overdue                                                   bool
 }
 
 // Active reports a filter that narrows the list.
 func (q projectQuery) Active() bool {
-	return q.Q != "" || q.Year != "" || q.Status != "" || q.Category != "" || q.DistrictID != 0 || q.AllianceID != 0 || q.MoreOpen()
+	return q.Q != "" || q.Year != "" || q.Status != "" || q.Category != "" || q.DistrictID != 0 || q.AllianceID != 0 || q.SiteID != 0 || q.MoreOpen()
 }
 
 // MoreOpen reports a filter set among 更多筛选 (the section opens).
@@ -178,6 +179,8 @@ func readProjectQuery(c echo.Context) (projectQuery, store.ProjectFilter) {
 	q.DistrictID, q.AllianceID = allianceID(v.Get("district_id")), allianceID(v.Get("alliance_id"))
 	q.CommitteeID, q.LeadUnitID = allianceID(v.Get("committee_id")), allianceID(v.Get("lead_unit_id"))
 	f.DistrictID, f.AllianceID, f.CommitteeID, f.LeadUnitID = q.DistrictID, q.AllianceID, q.CommitteeID, q.LeadUnitID
+	q.SiteID = allianceID(v.Get("site_id"))
+	f.SiteID = q.SiteID
 	money := func(name string, dst *string) *int64 {
 		if fen, ok := parseYuan(v.Get(name)); ok {
 			*dst = strings.TrimSpace(v.Get(name))
@@ -363,7 +366,7 @@ func (s *Server) projectsExport(c echo.Context) error {
 
 // projectUpdateForm is the progress form as typed.
 type projectUpdateForm struct {
-	Percent, Text, Beneficiaries, VolunteerHours, FundsSpent, HappenedOn string
+	Percent, Text, Beneficiaries, VolunteerHours, FundsSpent, HappenedOn, Reason string
 	// AttachmentIDs are files uploaded with a refused form: they stay
 	// uploaded and go with the form when it is sent again.
 	AttachmentIDs []int64
@@ -383,25 +386,30 @@ type projectCaseForm struct{ Theme, WriteUp string }
 
 // projectShowPage is the Data of projects/show.
 type projectShowPage struct {
-	P           *service.ProjectView
-	Dicts       *projectDicts
-	Summary     []string
-	Closing     []string
-	Needs       []store.ProjectLink
-	Resources   []store.ProjectLink
-	Sites       []store.ProjectLink
-	Funding     int64 // the sum of the funding sources (fen)
-	Updates     []service.UpdateView
-	UpdatesMore bool
-	Reviews     []store.ProjectReviewRow
-	Reviewer    bool
-	Files       []model.Attachment
-	Timeline    []projectEvent
-	CaseID      int64
-	Grades      []string
-	Today       string
-	MaxFiles    int
-	MaxMB       int64
+	P         *service.ProjectView
+	Dicts     *projectDicts
+	Summary   []string
+	Closing   []string
+	Needs     []store.ProjectLink
+	Resources []store.ProjectLink
+	Sites     []store.ProjectLink
+	// SiteReadable are the sites whose page the viewer may open (linked).
+	SiteReadable map[int64]bool
+	Funding      int64 // the sum of the funding sources (fen)
+	Updates      []service.UpdateView
+	UpdatesMore  bool
+	Reviews      []store.ProjectReviewRow
+	Reviewer     bool
+	Files        []model.Attachment
+	Timeline     []projectEvent
+	CaseID       int64
+	Grades       []string
+	Today        string
+	// UpdFirst and UpdLast bound the day of a progress report (the date
+	// input's min and max; UpdFirst "" when unknown).
+	UpdFirst, UpdLast string
+	MaxFiles          int
+	MaxMB             int64
 
 	Upd       projectUpdateForm
 	UpdErrors map[string]string
@@ -491,6 +499,11 @@ func (s *Server) renderProjectShow(c echo.Context, status int, id int64, forms p
 	p.MaxMB = max(s.attachmentService().MaxBytes()>>20, 1)
 	p.Summary, p.Closing = projectParagraphs(v.Summary), projectParagraphs(v.ClosingReport)
 	p.Today = s.projectToday().Format(time.DateOnly)
+	first, last := service.ProjectUpdateDays(&v.Project, s.projectToday())
+	if first != nil {
+		p.UpdFirst = first.Format(time.DateOnly)
+	}
+	p.UpdLast = last.Format(time.DateOnly)
 	for _, f := range v.Funding {
 		p.Funding += f.AmountFen
 	}
@@ -502,6 +515,14 @@ func (s *Server) renderProjectShow(c echo.Context, status int, id int64, forms p
 	}
 	if p.Sites, err = s.db.ProjectLinkRows(ctx, "service_sites", v.SiteIDs); err != nil {
 		return err
+	}
+	p.SiteReadable = map[int64]bool{}
+	for _, st := range p.Sites { // a link only where the viewer may open the site
+		if _, err := s.siteService().Get(ctx, a, st.ID, "read"); err == nil {
+			p.SiteReadable[st.ID] = true
+		} else if !errors.Is(err, model.ErrNotFound) && !errors.Is(err, model.ErrForbidden) {
+			return err
+		}
 	}
 	ups, err := svc.Updates(ctx, a, id, model.PageRequest{Limit: projectUpdatesShown}.Normalize())
 	if err != nil {
@@ -525,7 +546,7 @@ func (s *Server) renderProjectShow(c echo.Context, status int, id int64, forms p
 	}
 	slices.SortStableFunc(p.Timeline, func(x, y projectEvent) int { return y.At.Compare(x.At) })
 	if p.Upd.HappenedOn == "" && p.UpdErrors == nil {
-		p.Upd.HappenedOn = p.Today
+		p.Upd.HappenedOn = p.UpdLast
 	}
 	view := s.view(c, v.Title, Crumb{Label: s.cat.T(loc, "menu.projects"), URL: "/projects"}, Crumb{Label: v.Title})
 	view.Data = p
@@ -674,9 +695,9 @@ func (s *Server) projectUpdateCreate(c echo.Context) error {
 	f := projectUpdateForm{Percent: strings.TrimSpace(c.FormValue("percent")), Text: c.FormValue("text"),
 		Beneficiaries: strings.TrimSpace(c.FormValue("beneficiaries")), VolunteerHours: strings.TrimSpace(c.FormValue("volunteer_hours")),
 		FundsSpent: strings.TrimSpace(c.FormValue("funds_spent")), HappenedOn: strings.TrimSpace(c.FormValue("happened_on")),
-		AttachmentIDs: projectFormIDs(c, "attachment_ids")}
+		Reason: c.FormValue("reason"), AttachmentIDs: projectFormIDs(c, "attachment_ids")}
 	ve := &model.ValidationError{}
-	in := service.UpdateInput{Text: f.Text, HappenedOn: allianceParseDay(ve, "happened_on", f.HappenedOn)}
+	in := service.UpdateInput{Text: f.Text, Reason: f.Reason, HappenedOn: allianceParseDay(ve, "happened_on", f.HappenedOn)}
 	num := func(field, v, msg string) int {
 		if v == "" {
 			return 0

@@ -205,6 +205,7 @@ func readProjectFilter(c echo.Context) (store.ProjectFilter, error) {
 	id("alliance_id", &f.AllianceID)
 	id("committee_id", &f.CommitteeID)
 	id("lead_unit_id", &f.LeadUnitID)
+	id("site_id", &f.SiteID)
 	if v := strings.TrimSpace(q.Get("year")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2000 || n > 2100 {
@@ -548,6 +549,7 @@ type projectUpdateJSON struct {
 	VolunteerHours int                     `json:"volunteer_hours"`
 	FundsSpentFen  int64                   `json:"funds_spent_fen"`
 	HappenedOn     string                  `json:"happened_on"`
+	Reason         string                  `json:"reason"`
 	CreatedBy      *int64                  `json:"created_by"`
 	AuthorName     string                  `json:"author_name"`
 	Attachments    []projectAttachmentJSON `json:"attachments"`
@@ -556,7 +558,7 @@ type projectUpdateJSON struct {
 
 func toProjectUpdateJSON(u *service.UpdateView) projectUpdateJSON {
 	out := projectUpdateJSON{ID: u.ID, ProjectID: u.ProjectID, Percent: u.Percent, Text: u.Text, Beneficiaries: u.Beneficiaries,
-		VolunteerHours: u.VolunteerHours, FundsSpentFen: u.FundsSpentFen, HappenedOn: allianceDayText(&u.HappenedOn),
+		VolunteerHours: u.VolunteerHours, FundsSpentFen: u.FundsSpentFen, HappenedOn: allianceDayText(&u.HappenedOn), Reason: u.Reason,
 		CreatedBy: u.CreatedBy, AuthorName: u.AuthorName, CreatedAt: u.CreatedAt.UTC(), Attachments: []projectAttachmentJSON{}}
 	for i := range u.Attachments {
 		out.Attachments = append(out.Attachments, toProjectAttachmentJSON(u.ProjectID, &u.Attachments[i]))
@@ -588,6 +590,7 @@ type projectUpdateBody struct {
 	VolunteerHours int     `json:"volunteer_hours"`
 	FundsSpentFen  int64   `json:"funds_spent_fen"`
 	HappenedOn     *string `json:"happened_on"`
+	Reason         string  `json:"reason"`
 	AttachmentIDs  []int64 `json:"attachment_ids"`
 }
 
@@ -602,7 +605,7 @@ func (s *Server) apiProjectUpdateCreate(c echo.Context) error {
 	}
 	ve := &model.ValidationError{}
 	in := service.UpdateInput{Percent: b.Percent, Text: b.Text, Beneficiaries: b.Beneficiaries, VolunteerHours: b.VolunteerHours,
-		FundsSpentFen: b.FundsSpentFen, AttachmentIDs: b.AttachmentIDs}
+		FundsSpentFen: b.FundsSpentFen, AttachmentIDs: b.AttachmentIDs, Reason: b.Reason}
 	if b.HappenedOn != nil {
 		in.HappenedOn = allianceParseDay(ve, "happened_on", *b.HappenedOn)
 	}
@@ -951,7 +954,7 @@ func (s *Server) apiCaseDecide(selected bool) echo.HandlerFunc {
 func init() {
 	filters := withList(map[string]string{"q": "title or code contains", "year": "project year", "status": strings.Join(model.ProjectStatuses, " | "),
 		"district_id": "district code", "alliance_id": "alliance", "committee_id": "committee", "category": "need_category code",
-		"lead_unit_id": "lead unit", "budget_min": "budget_fen at least", "budget_max": "budget_fen at most",
+		"lead_unit_id": "lead unit", "site_id": "runs at this service site (党群服务阵地)", "budget_min": "budget_fen at least", "budget_max": "budget_fen at most",
 		"from": "runs on or after this day (YYYY-MM-DD)", "to": "runs on or before this day", "overdue": "true: approved or running past ends_on",
 		"sort": strings.Join(store.ProjectSortKeys(), " | ")})
 	doc := func(summary, body, resp string) apiDoc {
@@ -968,13 +971,13 @@ func init() {
 			model.ProjectActionReturn:   "Return with a reason (submitted → returned; district reviewer); the reason shows on the project, which is editable again",
 			model.ProjectActionStart:    "Start (approved → in_progress; secretary or the lead unit's contact)",
 			model.ProjectActionComplete: "Complete 结项 with closing_report and evidence_ids (attachments of the project) (in_progress → completed; secretary)",
-			model.ProjectActionEvaluate: "Evaluate with score 0–100, grade excellent | good | fair | poor and a comment (completed → evaluated; district reviewer)",
+			model.ProjectActionEvaluate: "Evaluate with score 0–100 and a comment; the grade follows from the score (excellent ≥ 90, good 80–89, fair 60–79, poor < 60): omit it, or send the matching one (another is a 400 on grade) (completed → evaluated; district reviewer)",
 			model.ProjectActionCancel:   "Cancel with a reason: the secretary before approval, the district reviewer after",
 		}[a]
 		apiDocs["POST /api/v1/projects/:id/"+a] = doc(summary+". Not allowed in the current state: 422 naming it and what is allowed", "ProjectAction", "Project")
 	}
 	apiDocs["GET /api/v1/projects/:id/updates"] = apiDoc{Tag: "projects", Summary: "Progress updates, latest day first, with their attachments", Response: "list:ProjectUpdate", Query: withList(map[string]string{"sort": "happened_on"})}
-	apiDocs["POST /api/v1/projects/:id/updates"] = doc("Report progress (approved or running projects; the contacts of its units and the secretary); attachment_ids move uploaded files to the update; answers 201", "ProjectUpdateInput", "ProjectUpdate")
+	apiDocs["POST /api/v1/projects/:id/updates"] = doc("Report progress (approved or running projects; the contacts of its units and the secretary), dated within the project's life; a lower percent than the report before it needs a reason; attachment_ids move uploaded files to the update; answers 201", "ProjectUpdateInput", "ProjectUpdate")
 	apiDocs["GET /api/v1/projects/:id/reviews"] = doc("The review trail, oldest first; private_note only for reviewers of the project's district", "", "list:ProjectReview")
 	apiDocs["GET /api/v1/projects/:id/attachments"] = doc("The project's attachments (its own and its updates')", "", "list:Attachment")
 	apiDocs["POST /api/v1/projects/:id/attachments"] = apiDoc{Tag: "projects", Summary: "Upload a file (multipart field file): JPEG, PNG, PDF, xlsx or docx, checked by content; the name's extension must match; over uploads.max_bytes answers 413; answers 201", Body: "AttachmentUpload", BodyType: "multipart/form-data", Response: "Attachment"}
@@ -1026,10 +1029,12 @@ func init() {
 	apiSchemas["Attachment"] = att
 	apiSchemas["AttachmentUpload"] = obj([]string{"file"}, map[string]schema{"file": {"type": "string", "format": "binary"}})
 	apiSchemas["ProjectUpdate"] = obj(nil, map[string]schema{"id": integer, "project_id": integer, "percent": integer, "text": str,
-		"beneficiaries": integer, "volunteer_hours": integer, "funds_spent_fen": integer, "happened_on": day, "created_by": nullInt,
+		"beneficiaries": integer, "volunteer_hours": integer, "funds_spent_fen": integer, "happened_on": day, "reason": str, "created_by": nullInt,
 		"author_name": str, "attachments": {"type": "array", "items": ref("Attachment")}, "created_at": dateTime})
 	apiSchemas["ProjectUpdateInput"] = obj([]string{"percent", "text"}, map[string]schema{"percent": {"type": "integer", "minimum": 0, "maximum": 100},
-		"text": str, "beneficiaries": integer, "volunteer_hours": integer, "funds_spent_fen": integer, "happened_on": day, "attachment_ids": ids})
+		"text": str, "beneficiaries": integer, "volunteer_hours": integer, "funds_spent_fen": integer,
+		"happened_on": {"type": "string", "format": "date", "description": "default today; from the project's approval (its start day when none is recorded) to today, not after its end day"},
+		"reason":      {"type": "string", "description": "why percent is lower than the report before it (required then)"}, "attachment_ids": ids})
 	apiSchemas["ProjectReview"] = obj(nil, map[string]schema{"id": integer, "action": str, "from_status": status, "to_status": status,
 		"actor_id": nullInt, "actor_name": str, "comment": str, "private_note": {"type": "string", "description": "reviewers only"},
 		"score": nullInt, "grade": str, "created_at": dateTime})

@@ -31,6 +31,10 @@ func projectFixture(t *testing.T, srv *testenv.Server, allianceID, districtID, l
 		Category: "care", Year: 2026, BudgetFen: 100_000, Status: status}
 	start, end := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
 	p.StartsOn, p.EndsOn = &start, &end
+	if status == model.ProjectEvaluated { // a case may be nominated and selected as 最佳
+		score := 95
+		p.Score, p.Grade = &score, model.GradeExcellent
+	}
 	if err := srv.DB.CreateProject(ctx, p, []model.ProjectUnit{{UnitID: leadUnitID, Role: model.ProjectUnitLead}}, nil, nil, nil, nil); err != nil {
 		t.Fatalf("project: %v", err)
 	}

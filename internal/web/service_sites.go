@@ -43,9 +43,33 @@ func siteFilter(q geoQuery) store.ServiceSiteFilter {
 	return store.ServiceSiteFilter{DistrictID: q.DistrictID, StreetID: q.StreetID, Kind: q.Kind, Status: q.Status, Name: q.Name}
 }
 
+// readSiteQuery reads the site list's filter: the geo filter and grid_id
+// (a grid's page links to its own sites); a bad grid_id is a 400 for the
+// API and ignored by a page.
+func readSiteQuery(c echo.Context) (geoQuery, store.ServiceSiteFilter, error) {
+	q, err := readGeoQuery(c)
+	if err != nil {
+		return q, store.ServiceSiteFilter{}, err
+	}
+	f := siteFilter(q)
+	if v := strings.TrimSpace(c.QueryParam("grid_id")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			if IsAPI(c) {
+				return q, f, (&model.ValidationError{}).Add("grid_id", "geo.bad_filter")
+			}
+			n = 0
+		}
+		f.GridID = n
+	}
+	return q, f, nil
+}
+
 // sitesPage is the Data of sites/list.
 type sitesPage struct {
 	Filter    geoQuery
+	GridID    int64  // the grid_id filter (a grid's page links here)
+	GridName  string // its name
 	Items     []store.ServiceSiteRow
 	List      *ListView
 	Districts []model.District
@@ -62,7 +86,7 @@ func (s *Server) sitesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := readGeoQuery(c)
+	q, sf, err := readSiteQuery(c)
 	if err != nil {
 		return err
 	}
@@ -78,7 +102,7 @@ func (s *Server) sitesList(c echo.Context) error {
 		}
 		return err
 	}
-	l, err := s.siteService().List(ctx, a, siteFilter(q), req)
+	l, err := s.siteService().List(ctx, a, sf, req)
 	if err != nil {
 		return err
 	}
@@ -93,6 +117,12 @@ func (s *Server) sitesList(c echo.Context) error {
 	p := sitesPage{Filter: q, Items: l.Items, List: newListView(c, req, l, "/service-sites/export"), Districts: districts,
 		Streets: streets, KindLabel: labels, Names: names,
 		CanCreate: s.authz.CanAnywhere(CurrentUser(c).ID, "service_site", "manage"), CanEdit: s.geoCanManage(c, "service_site")}
+	if sf.GridID != 0 {
+		p.GridID = sf.GridID
+		if g, err := s.geoService().Grid(ctx, a, sf.GridID, "read"); err == nil {
+			p.GridName = g.Name
+		}
+	}
 	for _, k := range kinds {
 		p.Kinds = append(p.Kinds, geoOption{Value: k.Code, Label: labels[k.Code]})
 	}
@@ -110,7 +140,7 @@ func (s *Server) sitesExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := readGeoQuery(c)
+	_, sf, err := readSiteQuery(c)
 	if err != nil {
 		return err
 	}
@@ -132,7 +162,7 @@ func (s *Server) sitesExport(c echo.Context) error {
 		{Header: s.cat.T(loc, "geo.status"), Width: 8},
 	}
 	return s.streamExport(c, format, s.cat.T(loc, "menu.sites"), cols, func(w report.Writer) error {
-		return s.siteService().Each(ctx, actor(c), siteFilter(q), req, func(r *store.ServiceSiteRow) error {
+		return s.siteService().Each(ctx, actor(c), sf, req, func(r *store.ServiceSiteRow) error {
 			kind := labels[r.Kind]
 			if kind == "" {
 				kind = r.Kind
@@ -151,7 +181,16 @@ type siteShowPage struct {
 	// Facilities are the lines of the facilities text.
 	Facilities []string
 	CanManage  bool
+	// Projects are the projects that run at the site and the viewer reads
+	// (newest first, at most siteProjectsShown); ProjectsTotal counts them
+	// all. ShowProjects is false for who reads no projects.
+	Projects      []store.ProjectRow
+	ProjectsTotal int64
+	ShowProjects  bool
 }
+
+// siteProjectsShown is how many projects a site's page lists.
+const siteProjectsShown = 20
 
 func (s *Server) siteShow(c echo.Context) error {
 	id, err := pathID(c, "id")
@@ -182,8 +221,16 @@ func (s *Server) siteShow(c echo.Context) error {
 			lines = append(lines, l)
 		}
 	}
-	v.Data = siteShowPage{Site: r, KindLabel: kind, District: names[r.DistrictID], Facilities: lines,
+	page := siteShowPage{Site: r, KindLabel: kind, District: names[r.DistrictID], Facilities: lines,
 		CanManage: s.geoCanManage(c, "service_site")(r.DistrictID)}
+	if s.authz.CanAnywhere(a.UserID, "project", "read") { // only the projects the viewer reads
+		l, err := s.projectService().List(ctx, a, store.ProjectFilter{SiteID: r.ID}, model.PageRequest{Limit: siteProjectsShown}.Normalize())
+		if err != nil {
+			return err
+		}
+		page.Projects, page.ProjectsTotal, page.ShowProjects = l.Items, l.Total, true
+	}
+	v.Data = page
 	return s.page(c, http.StatusOK, "sites/show", v)
 }
 
@@ -404,11 +451,11 @@ func (s *Server) apiSitesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := readGeoQuery(c)
+	_, sf, err := readSiteQuery(c)
 	if err != nil {
 		return err
 	}
-	l, err := s.siteService().List(c.Request().Context(), actor(c), siteFilter(q), req)
+	l, err := s.siteService().List(c.Request().Context(), actor(c), sf, req)
 	if err != nil {
 		return err
 	}
