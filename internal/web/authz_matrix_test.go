@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tongxin/internal/authz"
 	"tongxin/internal/config"
 	"tongxin/internal/model"
 	"tongxin/internal/store"
@@ -324,5 +326,60 @@ func check(t *testing.T, row matrixRow, role, path string, res *testenv.Response
 		if res.Status != http.StatusForbidden && res.Status != http.StatusNotFound {
 			t.Errorf("LEAK: %s %s as %s: %d, want 403 or 404", row.method, path, role, res.Status)
 		}
+	}
+}
+
+// TestRoleGrantedByAnotherProcessReachesTheServer: a role granted through a
+// second handle on the same database (the CLI, the generator: another
+// process) lets its holder in on the running server within seconds, without
+// a restart, on both databases. On SQLite a grant that does not announce
+// itself (raw rows, as the demo seed writes them) reaches it too.
+func TestRoleGrantedByAnotherProcessReachesTheServer(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			srv := testenv.NewServer(t, d)
+			other := testenv.OpenSameDB(t, srv.DB) // the other process's own pool
+			ctx := t.Context()
+			type grantWay struct {
+				name     string
+				announce bool
+			}
+			ways := []grantWay{{"announced", true}}
+			if d == store.SQLite {
+				ways = append(ways, grantWay{"silent", false})
+			}
+			for _, way := range ways {
+				u := srv.CreateUser(t, "late_"+way.name, "", "")
+				c := srv.Client(t)
+				c.Login(u.Username, testenv.Password)
+				if res := c.Get("/admin/sessions"); res.Status != http.StatusForbidden && res.Status != http.StatusNotFound {
+					t.Fatalf("%s: before the grant: %d", way.name, res.Status)
+				}
+				err := other.WithTx(ctx, func(ctx context.Context) error {
+					if err := other.CreateRoleAssignment(ctx, &model.RoleAssignment{UserID: u.ID, Role: model.RoleSecadmin,
+						Domain: model.DomainSys, ValidFrom: other.Now().Add(-time.Minute)}); err != nil {
+						return err
+					}
+					if !way.announce {
+						return nil
+					}
+					return other.Notify(ctx, authz.Channel, "role_assignment")
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				deadline := time.Now().Add(15 * time.Second)
+				for {
+					res := c.Get("/admin/sessions")
+					if res.Status == http.StatusOK {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%s grant: the running server still answers %d long after it", way.name, res.Status)
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		})
 	}
 }
