@@ -58,7 +58,9 @@ var ErrBadCredentials = errors.New("bad credentials")
 // until when. It is also ErrBadCredentials (no session either way).
 type LockedError struct{ Until time.Time }
 
-func (e *LockedError) Error() string { return "account locked until " + e.Until.UTC().Format(time.RFC3339) }
+func (e *LockedError) Error() string {
+	return "account locked until " + e.Until.UTC().Format(time.RFC3339)
+}
 
 // Is lets errors.Is(err, ErrBadCredentials) match.
 func (e *LockedError) Is(target error) bool { return target == ErrBadCredentials }
