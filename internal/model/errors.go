@@ -104,6 +104,14 @@ func (e *RuleError) Error() string { return e.Code + ": " + e.Message }
 // Unwrap lets errors.Is(err, ErrRule) match.
 func (e *RuleError) Unwrap() error { return ErrRule }
 
+// Labels is a message argument that names codes (actions, statuses): the
+// catalog shows each by its label, the key Prefix+code, joined with 、 (", "
+// in English), and none as —. A message never shows a code to a person.
+type Labels struct {
+	Prefix string
+	Codes  []string
+}
+
 // ConflictError says what conflicted (HTTP 409).
 type ConflictError struct {
 	Message string

@@ -2,7 +2,6 @@ package model
 
 import (
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -131,17 +130,14 @@ func projectMayEver(action string, roles []string) bool {
 // someone holding roles: ErrForbidden when none of the roles may ever fire
 // it (403), a RuleError when it is not allowed in status (422; the message
 // project.not_allowed.<status> names the status, its argument the actions
-// that are allowed, "—" for none), the target status otherwise.
+// that are allowed, as Labels), the target status otherwise.
 func ProjectFire(action, status string, roles []string) (string, error) {
 	if !slices.Contains(ProjectActions, action) || !projectMayEver(action, roles) {
 		return "", ErrForbidden
 	}
 	t, ok := projectRow(action, status, roles)
 	if !ok {
-		allowed := strings.Join(ProjectAllowedActions(status, roles), ", ")
-		if allowed == "" {
-			allowed = "—"
-		}
+		allowed := Labels{Prefix: "project.action.", Codes: ProjectAllowedActions(status, roles)}
 		return "", Rule("project_"+action+"_not_allowed", "project.not_allowed."+status, allowed)
 	}
 	return t.To, nil

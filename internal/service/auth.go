@@ -48,9 +48,22 @@ func NewAuth(db *store.DB, opts AuthOptions) (*Auth, error) {
 	return &Auth{db: db, opts: opts, dummyHash: h}, nil
 }
 
-// ErrBadCredentials is the one answer for an unknown user, a wrong password,
-// a disabled or a locked account: a login form must not tell them apart.
+// ErrBadCredentials is the one answer for an unknown user, a wrong password
+// and a disabled account, and for a locked account given a wrong password: a
+// login form must not tell them apart.
 var ErrBadCredentials = errors.New("bad credentials")
+
+// LockedError answers the right password of a locked account: only someone
+// who knows the password learns that the account exists and is locked, and
+// until when. It is also ErrBadCredentials (no session either way).
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string {
+	return "account locked until " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Is lets errors.Is(err, ErrBadCredentials) match.
+func (e *LockedError) Is(target error) bool { return target == ErrBadCredentials }
 
 // Login checks a username and password. It records a login event and an
 // audit row whatever the outcome.
@@ -58,6 +71,7 @@ func (a *Auth) Login(ctx context.Context, actor model.Actor, username, password 
 	username = model.NormalizeUsername(username)
 	now := a.db.Now()
 	var result *model.User
+	var locked *LockedError
 	err := a.db.WithTx(ctx, func(ctx context.Context) error {
 		u, err := a.db.UserByUsername(ctx, username)
 		if errors.Is(err, model.ErrNotFound) {
@@ -67,12 +81,18 @@ func (a *Auth) Login(ctx context.Context, actor model.Actor, username, password 
 		if err != nil {
 			return err
 		}
-		if u.IsLocked(now) {
-			return a.recordLogin(ctx, actor, u, username, model.LoginFailure, "locked")
-		}
 		ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
 		if err != nil {
 			return fmt.Errorf("compare password: %w", err)
+		}
+		if u.IsLocked(now) {
+			// The password is compared all the same (the same time as any
+			// other answer); attempts while locked do not extend the lock.
+			// Only the right password learns that the account is locked.
+			if ok && u.LockedUntil != nil {
+				locked = &LockedError{Until: *u.LockedUntil}
+			}
+			return a.recordLogin(ctx, actor, u, username, model.LoginFailure, "locked")
 		}
 		if !ok {
 			att := store.LoginAttempt{FailedAttempts: u.FailedAttempts + 1, FirstFailedAt: u.FirstFailedAt}
@@ -104,6 +124,9 @@ func (a *Auth) Login(ctx context.Context, actor model.Actor, username, password 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if locked != nil {
+		return nil, locked
 	}
 	if result == nil {
 		return nil, ErrBadCredentials

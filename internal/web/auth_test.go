@@ -12,6 +12,7 @@ import (
 	"tongxin/internal/config"
 	"tongxin/internal/model"
 	"tongxin/internal/testenv"
+	"tongxin/internal/web"
 )
 
 func TestLoginRules(t *testing.T) {
@@ -34,17 +35,35 @@ func TestLoginRules(t *testing.T) {
 						t.Fatalf("attempt %d: %d", i+1, res.Status)
 					}
 				}
-				res := c.Submit("/login", "/login", url.Values{"username": {"li"}, "password": {testenv.Password}})
+				msg := func(r *testenv.Response) string { return strings.TrimSpace(r.Doc(t).Find("#login-error").Text()) }
+				// A wrong password while locked answers like an unknown user:
+				// guessing names and locking them reveals nothing.
+				res := c.Submit("/login", "/login", url.Values{"username": {"li"}, "password": {"wrong again"}})
+				if res.Status != http.StatusOK || msg(res) == "" || msg(res) != msg(unknown) {
+					t.Errorf("a wrong password while locked %q and unknown user %q must answer alike", msg(res), msg(unknown))
+				}
+				// The right password learns that the account is locked, and
+				// until when (Asia/Shanghai).
+				res = c.Submit("/login", "/login", url.Values{"username": {"li"}, "password": {testenv.Password}})
 				if res.Status != http.StatusOK {
 					t.Fatalf("the right password while locked: %d, want the form again", res.Status)
 				}
-				msg := func(r *testenv.Response) string { return strings.TrimSpace(r.Doc(t).Find("#login-error").Text()) }
-				if msg(res) == "" || msg(res) != msg(unknown) {
-					t.Errorf("locked %q and unknown user %q must answer alike", msg(res), msg(unknown))
+				clockMu.Lock()
+				until, day := clockAt.Add(15*time.Minute).In(web.Shanghai), clockAt.In(web.Shanghai).Format(time.DateOnly)
+				clockMu.Unlock()
+				want := "账号已锁定，请于 " + until.Format("15:04") + " 后再试"
+				if until.Format(time.DateOnly) != day {
+					want = "账号已锁定，请于 " + until.Format("2006-01-02 15:04") + " 后再试"
+				}
+				if msg(res) != want {
+					t.Errorf("the right password while locked: %q, want %q", msg(res), want)
+				}
+				if c.Get("/").Status == http.StatusOK {
+					t.Error("a locked account was signed in")
 				}
 				var locked int
-				if err := srv.DB.SQL().QueryRow("SELECT count(*) FROM login_events WHERE reason = 'locked'").Scan(&locked); err != nil || locked != 1 {
-					t.Errorf("login events with reason locked: %d %v, want 1", locked, err)
+				if err := srv.DB.SQL().QueryRow("SELECT count(*) FROM login_events WHERE reason = 'locked'").Scan(&locked); err != nil || locked != 2 {
+					t.Errorf("login events with reason locked: %d %v, want 2", locked, err)
 				}
 				advance(16 * time.Minute)
 				c.Login("li", testenv.Password)

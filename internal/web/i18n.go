@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"tongxin/internal/model"
 )
 
 // Locales the UI speaks; the first is the fallback for a missing key.
@@ -85,9 +87,40 @@ func (c *Catalog) T(loc, key string, args ...any) string {
 		return key
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+		return fmt.Sprintf(s, c.labelArgs(loc, args)...)
 	}
 	return s
+}
+
+// labelArgs shows the model.Labels among args by their catalog labels.
+func (c *Catalog) labelArgs(loc string, args []any) []any {
+	var out []any
+	for i, a := range args {
+		l, ok := a.(model.Labels)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		if len(l.Codes) == 0 {
+			out[i] = "—"
+			continue
+		}
+		names := make([]string, len(l.Codes))
+		for j, code := range l.Codes {
+			names[j] = c.T(loc, l.Prefix+code)
+		}
+		sep := "、"
+		if loc == LocaleEN {
+			sep = ", "
+		}
+		out[i] = strings.Join(names, sep)
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // Has reports whether key exists.

@@ -153,6 +153,9 @@ func (r *Renderer) Render(c echo.Context, status int, page, layout string, v *Vi
 	if err := t.ExecuteTemplate(buf, name, v); err != nil {
 		return fmt.Errorf("render %s/%s: %w", page, name, err)
 	}
+	if status >= http.StatusBadRequest {
+		return c.HTMLBlob(status, labelSummaries(buf.Bytes(), v.Lang))
+	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

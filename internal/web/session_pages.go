@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,15 +44,19 @@ func (s *Server) login(c echo.Context) error {
 	password := c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
 	loc := Locale(c)
-	refuse := func(key string) error {
+	refuse := func(key string, args ...any) error {
 		v := s.view(c, s.cat.T(loc, "login.title"))
-		v.Data = loginPage{Username: username, Error: s.cat.T(loc, key), Next: next}
+		v.Data = loginPage{Username: username, Error: s.cat.T(loc, key, args...), Next: next}
 		return s.page(c, http.StatusOK, "login", v)
 	}
 	if username == "" || password == "" || len(username) > 64 || len(password) > 256 {
 		return refuse("login.required")
 	}
 	u, err := s.auth.Login(c.Request().Context(), actor(c), username, password)
+	var locked *service.LockedError
+	if errors.As(err, &locked) {
+		return refuse("login.locked", lockedUntilText(locked.Until, s.db.Now()))
+	}
 	if errors.Is(err, service.ErrBadCredentials) {
 		return refuse("login.failed")
 	}
@@ -72,6 +77,16 @@ func (s *Server) login(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/profile/password")
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// lockedUntilText is the end of a lock in Asia/Shanghai: the time of day
+// when it ends today, with the date when it ends on another day.
+func lockedUntilText(until, now time.Time) string {
+	u, n := until.In(Shanghai), now.In(Shanghai)
+	if u.Format(time.DateOnly) == n.Format(time.DateOnly) {
+		return u.Format("15:04")
+	}
+	return u.Format("2006-01-02 15:04")
 }
 
 func (s *Server) logout(c echo.Context) error {
