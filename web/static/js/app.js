@@ -11,6 +11,10 @@
  *   data-locale-switch    on the 中文 / English links: come back to the
  *                         page as it is now, even after htmx changed the URL.
  *   details[data-menu]    a dropdown: closes on an outside click or Esc.
+ *   data-menu-toggle      the top bar's ☰ (a link to #menu that works
+ *                         without script): opens and closes the left menu
+ *                         drawer of a narrow screen (html.menu-open);
+ *                         data-menu-close, Esc or a click outside closes it.
  *
  * It also sends the CSRF token (meta csrf-token) on every htmx request, adds
  * a close button to flash messages, shows a flash when an htmx request fails,
@@ -194,6 +198,52 @@
     // The browser then follows the updated link.
   }, true);
 
+  // ---- The left menu drawer of a narrow screen ----
+  function setMenuOpen(open) {
+    var root = doc.documentElement;
+    var was = root.classList.contains('menu-open');
+    if (open === was) { return; }
+    root.classList.toggle('menu-open', open);
+    var toggles = doc.querySelectorAll('[data-menu-toggle]');
+    for (var i = 0; i < toggles.length; i++) {
+      toggles[i].setAttribute('aria-expanded', open ? 'true' : 'false');
+    }
+    if (open) {
+      var first = doc.querySelector('#menu [aria-current="page"]') || doc.querySelector('#menu a');
+      if (first) { first.focus({ preventScroll: true }); }
+    } else if (toggles.length && doc.activeElement && doc.activeElement.closest && doc.activeElement.closest('#menu')) {
+      toggles[0].focus();
+    }
+  }
+  doc.addEventListener('click', function (e) {
+    var target = e.target;
+    if (!target || !target.closest) { return; }
+    if (target.closest('[data-menu-toggle]')) {
+      e.preventDefault();
+      setMenuOpen(!doc.documentElement.classList.contains('menu-open'));
+      return;
+    }
+    if (target.closest('[data-menu-close]')) {
+      e.preventDefault();
+      setMenuOpen(false);
+      return;
+    }
+    if (doc.documentElement.classList.contains('menu-open') && !target.closest('#menu')) {
+      setMenuOpen(false);
+    }
+  }, true);
+  doc.addEventListener('keydown', function (e) {
+    if ((e.key === 'Escape' || e.key === 'Esc') && doc.documentElement.classList.contains('menu-open')) {
+      setMenuOpen(false);
+    }
+  });
+  // A link to #menu (bookmarked, or followed before this script ran) opens the drawer.
+  function openMenuFromHash() {
+    if (window.location.hash === '#menu' && window.matchMedia && window.matchMedia('(max-width: 959px)').matches) {
+      setMenuOpen(true);
+    }
+  }
+
   // ---- Clicks: history back, dropdowns ----
   doc.addEventListener('click', function (e) {
     var target = e.target;
@@ -300,7 +350,7 @@
   // Content htmx swaps in gets the same treatment as the first page.
   doc.addEventListener('htmx:load', function (e) { addCloseButtons(e.target); });
 
-  function init() { addCloseButtons(doc); }
+  function init() { addCloseButtons(doc); openMenuFromHash(); }
   if (doc.readyState === 'loading') {
     doc.addEventListener('DOMContentLoaded', init);
   } else {
