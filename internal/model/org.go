@@ -35,6 +35,7 @@ type DictionaryItem struct {
 	LabelEn   string
 	Sort      int
 	Active    bool
+	Version   int
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -46,6 +47,7 @@ type Street struct {
 	Code       string
 	Name       string
 	Status     string
+	Version    int
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }
@@ -58,6 +60,7 @@ type Grid struct {
 	Code       string
 	Name       string
 	Status     string
+	Version    int
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }
@@ -138,6 +141,7 @@ type Membership struct {
 	LeftOn          *time.Time
 	LetterSignedOn  *time.Time
 	LetterMeetingID *int64
+	Version         int
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -150,6 +154,7 @@ type Committee struct {
 	Theme          string
 	ConvenorUnitID *int64
 	Status         string
+	Version        int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }

@@ -118,6 +118,7 @@ type RotationDuty struct {
 	Document     string
 	WarnedAt     *time.Time
 	DueNoticedAt *time.Time
+	Version      int
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -33,7 +33,7 @@ type CaseInput struct {
 	Theme   string // nomination: the theme (default: the project's category)
 	Level   string // selection: best or excellent
 	WriteUp string
-	// Version guards a selection or a decline (0: not checked).
+	// Version guards a selection or a decline (required).
 	Version int
 }
 
@@ -132,8 +132,8 @@ func (s *Projects) Select(ctx context.Context, actor model.Actor, id int64, sele
 		if c.Status != model.CaseNominated {
 			return model.Rule("case_decided", "case.decided."+c.Status)
 		}
-		if in.Version != 0 && in.Version != c.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(in.Version, c.Version); err != nil {
+			return err
 		}
 		ve := &model.ValidationError{}
 		fields := map[string]any{"selected_at": s.db.Now()}

@@ -489,8 +489,8 @@ func (s *Claims) Accept(ctx context.Context, actor model.Actor, id int64, versio
 		if c.Status != model.ClaimPending {
 			return model.Rule("claim_not_pending", "claim.not_pending."+c.Status)
 		}
-		if version != 0 && c.Version != version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(version, c.Version); err != nil {
+			return err
 		}
 		if !t.decidable() {
 			return model.Rule("target_closed", "claim.target_closed."+t.Kind+"."+t.Status)
@@ -568,8 +568,8 @@ func (s *Claims) Reject(ctx context.Context, actor model.Actor, id int64, versio
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if version != 0 && c.Version != version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(version, c.Version); err != nil {
+			return err
 		}
 		uid := actor.UserID
 		if err := s.db.DecideClaim(ctx, id, c.Version, model.ClaimPending, model.ClaimRejected, &uid, reason); err != nil {
@@ -615,8 +615,8 @@ func (s *Claims) Withdraw(ctx context.Context, actor model.Actor, id int64, vers
 		if c.Status != model.ClaimPending {
 			return model.Rule("claim_not_pending", "claim.not_pending."+c.Status)
 		}
-		if version != 0 && c.Version != version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(version, c.Version); err != nil {
+			return err
 		}
 		uid := actor.UserID
 		if err := s.db.DecideClaim(ctx, id, c.Version, model.ClaimPending, model.ClaimWithdrawn, &uid, ""); err != nil {

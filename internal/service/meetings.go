@@ -406,8 +406,8 @@ func (s *Meetings) Act(ctx context.Context, actor model.Actor, id int64, action,
 		if !ok {
 			return model.Rule("meeting_bad_state", "meeting.bad_state."+m.Status)
 		}
-		if version != 0 && version != m.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(version, m.Version); err != nil {
+			return err
 		}
 		fields := map[string]any{"status": to}
 		changes := map[string]any{"status": Change{m.Status, to}}

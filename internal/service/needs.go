@@ -502,10 +502,8 @@ func (s *Needs) Update(ctx context.Context, actor model.Actor, id int64, in Need
 			return err
 		}
 		ve := &model.ValidationError{}
-		if in.Version <= 0 {
-			ve.Add("version", model.MsgRequired)
-		} else if in.Version != prev.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(in.Version, prev.Version); err != nil {
+			return err
 		}
 		if err := s.validate(ctx, ve, &in, prev, prev.DistrictID); err != nil {
 			return err
@@ -565,13 +563,13 @@ func (s *Needs) transition(ctx context.Context, actor model.Actor, id int64, ver
 			reason = model.Text(ve, "reason", reason, true, ListReasonMax, true)
 		}
 		if version <= 0 {
-			ve.Add("version", model.MsgRequired)
+			ve.Add("version", model.MsgVersionMissing)
 		}
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if version != prev.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(version, prev.Version); err != nil {
+			return err
 		}
 		if to == model.NeedPublished && prev.WantedBy != nil && prev.WantedBy.UTC().Before(s.today()) {
 			return model.Rule("need_wanted_by_past", "need.publish_wanted_by_past")

@@ -545,8 +545,8 @@ func (s *Projects) Update(ctx context.Context, actor model.Actor, id int64, in P
 		if !editable {
 			return model.Rule("project_not_editable", "project.not_editable."+prev.Status)
 		}
-		if in.Version != prev.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(in.Version, prev.Version); err != nil {
+			return err
 		}
 		a, err := s.db.AllianceByID(ctx, prev.AllianceID)
 		if err != nil {
@@ -653,7 +653,7 @@ func uniqueSorted(ids []int64) []int64 {
 // cancel), a private note for reviewers, the evaluation, the closing report
 // with its evidence (ids of the project's attachments).
 type ActionInput struct {
-	// Version, when not 0, must be the stored version.
+	// Version must be the stored version (required).
 	Version       int
 	Comment       string
 	Reason        string
@@ -695,8 +695,8 @@ func (s *Projects) Fire(ctx context.Context, actor model.Actor, id int64, action
 		if err := s.authz.Check(actor.UserID, s.chain(actor, p, units), "project", action); err != nil {
 			return err
 		}
-		if in.Version != 0 && in.Version != p.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(in.Version, p.Version); err != nil {
+			return err
 		}
 		now := s.db.Now()
 		fields := map[string]any{"status": to}

@@ -304,10 +304,8 @@ func (s *Resources) Update(ctx context.Context, actor model.Actor, id int64, in 
 			return err
 		}
 		ve := &model.ValidationError{}
-		if in.Version <= 0 {
-			ve.Add("version", model.MsgRequired)
-		} else if in.Version != prev.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(in.Version, prev.Version); err != nil {
+			return err
 		}
 		if err := s.validate(ctx, ve, &in, prev, prev.DistrictID); err != nil {
 			return err
@@ -370,13 +368,13 @@ func (s *Resources) transition(ctx context.Context, actor model.Actor, id int64,
 			reason = model.Text(ve, "reason", reason, true, ListReasonMax, true)
 		}
 		if version <= 0 {
-			ve.Add("version", model.MsgRequired)
+			ve.Add("version", model.MsgVersionMissing)
 		}
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if version != prev.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(version, prev.Version); err != nil {
+			return err
 		}
 		if to == model.ResourceAvailable && prev.AvailableUntil != nil && prev.AvailableUntil.UTC().Before(s.today()) {
 			return model.Rule("resource_until_past", "resource.publish_until_past")

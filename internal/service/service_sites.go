@@ -302,8 +302,8 @@ func (s *ServiceSites) SetActive(ctx context.Context, actor model.Actor, id int6
 			return err
 		}
 		out = before
-		if version != 0 && version != before.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(version, before.Version); err != nil {
+			return err
 		}
 		if before.Status == status {
 			return nil

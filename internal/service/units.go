@@ -624,8 +624,8 @@ func (s *Units) SetActive(ctx context.Context, actor model.Actor, id int64, vers
 		if err != nil {
 			return err
 		}
-		if version != 0 && version != before.Version {
-			return model.Conflict(model.MsgStale)
+		if err := model.CheckVersion(version, before.Version); err != nil {
+			return err
 		}
 		if before.Status != status {
 			if err := s.db.SetUnitStatus(ctx, id, before.Version, status); err != nil {

@@ -226,16 +226,13 @@ func (db *DB) CreateClaim(ctx context.Context, c *model.Claim) error {
 }
 
 // DecideClaim moves a claim from status from to status to if its stored
-// version is version (0: any), bumping it; decidedBy and reason are
+// version is version, bumping it; decidedBy and reason are
 // recorded with the store's clock. A claim no longer in from, or at another
 // version, is a stale-version conflict (the service reads the claim under
 // the target's lock first, so this only catches a race it did not foresee).
 func (db *DB) DecideClaim(ctx context.Context, id int64, version int, from, to string, decidedBy *int64, reason string) error {
 	now := db.Now()
-	q := db.conn(ctx).Model(&model.Claim{}).Where("id = ? AND status = ?", id, from)
-	if version != 0 {
-		q = q.Where("version = ?", version)
-	}
+	q := db.conn(ctx).Model(&model.Claim{}).Where("id = ? AND status = ? AND version = ?", id, from, version)
 	res := q.Updates(map[string]any{
 		"status": to, "decided_by": decidedBy, "decided_at": now, "reason": reason,
 		"version": gorm.Expr("version + 1"), "updated_at": now,

@@ -113,7 +113,7 @@ func TestClaimStore(t *testing.T) {
 		if err := db.DecideClaim(ctx, c1.ID, 0, model.ClaimPending, model.ClaimAccepted, nil, ""); !errors.Is(err, model.ErrConflict) {
 			t.Errorf("deciding a decided claim: %v", err)
 		}
-		if err := db.DecideClaim(ctx, 99999, 0, model.ClaimPending, model.ClaimAccepted, nil, ""); !errors.Is(err, model.ErrNotFound) {
+		if err := db.DecideClaim(ctx, 99999, 1, model.ClaimPending, model.ClaimAccepted, nil, ""); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("deciding a missing claim: %v", err)
 		}
 		// The database refuses an accepted quantity past the capacity.

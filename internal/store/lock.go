@@ -5,10 +5,14 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"hash/fnv"
+	"reflect"
 	"sync"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"tongxin/internal/model"
 )
 
 // Lock is a held named lock; Release frees it (a second call does nothing).
@@ -156,4 +160,63 @@ func (db *DB) WithLock(ctx context.Context, name string, fn func(ctx context.Con
 	}
 	defer l.Release()
 	return true, fn(ctx)
+}
+
+// Optimistic locking. Every editable row has a version, 1 when inserted: an
+// edit or an action names the version it read, the UPDATE matches it
+// (WHERE id = ? AND version = ?) and bumps it (version + 1), so of two
+// writers who read the same version exactly one succeeds and the other
+// changes nothing and gets a conflict.
+
+// registerVersionDefault makes every insert of a model with a Version field
+// write 1 when the field is 0, so rows made in bulk (demo data, imports,
+// fixtures) start at the first version like the ones the services make.
+func registerVersionDefault(g *gorm.DB) error {
+	return g.Callback().Create().Before("gorm:create").Register("tongxin:version_default", func(tx *gorm.DB) {
+		sch := tx.Statement.Schema
+		if sch == nil {
+			return
+		}
+		f := sch.LookUpField("Version")
+		if f == nil || f.FieldType.Kind() != reflect.Int {
+			return
+		}
+		ctx := tx.Statement.Context
+		set := func(v reflect.Value) {
+			v = reflect.Indirect(v)
+			if v.Kind() != reflect.Struct {
+				return
+			}
+			if _, zero := f.ValueOf(ctx, v); zero {
+				_ = f.Set(ctx, v, 1)
+			}
+		}
+		switch rv := tx.Statement.ReflectValue; rv.Kind() {
+		case reflect.Slice, reflect.Array:
+			for i := 0; i < rv.Len(); i++ {
+				set(rv.Index(i))
+			}
+		case reflect.Struct:
+			set(rv)
+		}
+	})
+}
+
+// versioned turns the result of a version-guarded UPDATE of table into nil,
+// a missing row (ErrNotFound, as kind) or a stale version (a conflict).
+func (db *DB) versioned(ctx context.Context, res *gorm.DB, table, kind string, id int64) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	var n int64
+	if err := db.conn(ctx).Table(table).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return model.NotFound(kind, id)
+	}
+	return model.Conflict(model.MsgStale)
 }

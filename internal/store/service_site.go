@@ -129,13 +129,10 @@ func (db *DB) UpdateServiceSite(ctx context.Context, s *model.ServiceSite) error
 }
 
 // SetServiceSiteStatus activates or deactivates a site and bumps its version
-// (so that an edit form opened before answers 409 instead of undoing it).
-// version 0 skips the check (an action sent without one).
+// (so that an edit form opened before answers 409 instead of undoing it);
+// the version must match (a stale one is a conflict).
 func (db *DB) SetServiceSiteStatus(ctx context.Context, id int64, version int, status string) error {
-	q := db.conn(ctx).Model(&model.ServiceSite{}).Where("id = ?", id)
-	if version != 0 {
-		q = q.Where("version = ?", version)
-	}
+	q := db.conn(ctx).Model(&model.ServiceSite{}).Where("id = ? AND version = ?", id, version)
 	res := q.Updates(map[string]any{"status": status, "version": gorm.Expr("version + 1"), "updated_at": db.Now()})
 	if res.Error != nil {
 		return res.Error

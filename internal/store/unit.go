@@ -180,13 +180,10 @@ func (db *DB) UpdateUnit(ctx context.Context, u *model.Unit, version int) error 
 	return nil
 }
 
-// SetUnitStatus activates or deactivates a unit, bumping its version; a
-// version other than 0 must match (a stale one is a conflict).
+// SetUnitStatus activates or deactivates a unit, bumping its version; the
+// version must match (a stale one is a conflict).
 func (db *DB) SetUnitStatus(ctx context.Context, id int64, version int, status string) error {
-	q := db.conn(ctx).Model(&model.Unit{}).Where("id = ?", id)
-	if version != 0 {
-		q = q.Where("version = ?", version)
-	}
+	q := db.conn(ctx).Model(&model.Unit{}).Where("id = ? AND version = ?", id, version)
 	res := q.Updates(map[string]any{"status": status, "version": gorm.Expr("version + 1"), "updated_at": db.Now()})
 	if res.Error != nil {
 		return res.Error

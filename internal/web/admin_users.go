@@ -119,7 +119,7 @@ func (s *Server) fieldMessages(loc string, ve *model.ValidationError) map[string
 }
 
 func userInputFromForm(c echo.Context) service.UserInput {
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version := versionField(c)
 	return service.UserInput{
 		Username: c.FormValue("username"), DisplayName: c.FormValue("display_name"),
 		Phone: c.FormValue("phone"), Email: c.FormValue("email"), Version: version,
@@ -271,6 +271,9 @@ func (s *Server) userEdit(c echo.Context) error {
 func (s *Server) userUpdate(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
+		return err
+	}
+	if _, err := formVersion(c); err != nil {
 		return err
 	}
 	in := userInputFromForm(c)

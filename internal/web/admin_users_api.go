@@ -107,7 +107,7 @@ func (s *Server) apiUserUpdate(c echo.Context) error {
 		return err
 	}
 	if b.Version == 0 {
-		return (&model.ValidationError{}).Add("version", model.MsgRequired)
+		return (&model.ValidationError{}).Add("version", model.MsgVersionMissing)
 	}
 	u, err := s.users.Update(c.Request().Context(), actor(c), id, service.UserInput{DisplayName: b.DisplayName, Phone: b.Phone, Email: b.Email, Version: b.Version})
 	if err != nil {

@@ -259,7 +259,7 @@ type allianceStreetGroup struct {
 }
 
 func allianceFormFrom(c echo.Context) allianceForm {
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version := versionField(c)
 	return allianceForm{Name: c.FormValue("name"), Kind: c.FormValue("kind"), Level: c.FormValue("level"),
 		DistrictID: strings.TrimSpace(c.FormValue("district_id")), StreetID: strings.TrimSpace(c.FormValue("street_id")),
 		FoundedOn: strings.TrimSpace(c.FormValue("founded_on")), Description: c.FormValue("description"), Version: version}
@@ -391,6 +391,9 @@ func (s *Server) allianceUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := formVersion(c); err != nil {
+		return err
+	}
 	ctx, svc := c.Request().Context(), s.allianceService()
 	// The object first: one outside the caller's scope answers 404 whatever was posted.
 	cur, err := svc.Get(ctx, actor(c), id)
@@ -436,7 +439,10 @@ func (s *Server) allianceSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, _ := strconv.Atoi(c.FormValue("version"))
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
 		if _, err := s.allianceService().SetActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
@@ -829,7 +835,7 @@ func (s *Server) apiAllianceUpdate(c echo.Context) error {
 	}
 	ve := &model.ValidationError{}
 	if b.Version == 0 {
-		ve.Add("version", model.MsgRequired)
+		ve.Add("version", model.MsgVersionMissing)
 	}
 	in := service.AllianceInput{Name: cur.Name, Kind: cur.Kind, Level: cur.Level, StreetID: cur.StreetID, FoundedOn: cur.FoundedOn,
 		Description: cur.Description, Version: b.Version}
@@ -887,7 +893,7 @@ func (s *Server) apiAllianceSetActive(active bool) echo.HandlerFunc {
 			return err
 		}
 		if b.Version == 0 {
-			return (&model.ValidationError{}).Add("version", model.MsgRequired)
+			return (&model.ValidationError{}).Add("version", model.MsgVersionMissing)
 		}
 		if _, err := svc.SetActive(ctx, actor(c), id, b.Version, active); err != nil {
 			return err

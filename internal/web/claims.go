@@ -309,7 +309,10 @@ func (s *Server) claimAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, _ := strconv.Atoi(c.FormValue("version"))
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
 		reason := c.FormValue("reason")
 		ctx, svc, a := c.Request().Context(), s.claimService(), actor(c)
 		flash := "claim.accepted_flash"

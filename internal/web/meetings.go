@@ -166,7 +166,7 @@ type meetingForm struct {
 }
 
 func meetingFormFrom(c echo.Context) meetingForm {
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version := versionField(c)
 	f := meetingForm{AllianceID: c.FormValue("alliance_id"), CommitteeID: c.FormValue("committee_id"), Kind: c.FormValue("kind"),
 		Title: c.FormValue("title"), HeldOn: strings.TrimSpace(c.FormValue("held_on")), StartTime: strings.TrimSpace(c.FormValue("start_time")),
 		Duration: strings.TrimSpace(c.FormValue("duration_minutes")), SiteID: c.FormValue("site_id"), Location: c.FormValue("location"),
@@ -287,6 +287,9 @@ func (s *Server) meetingUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := formVersion(c); err != nil {
+		return err
+	}
 	ctx, svc := c.Request().Context(), s.meetingService()
 	cur, err := svc.Get(ctx, actor(c), id)
 	if err != nil {
@@ -394,7 +397,10 @@ func (s *Server) meetingAct(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, _ := strconv.Atoi(c.FormValue("version"))
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
 		_, err = s.meetingService().Act(c.Request().Context(), actor(c), id, action, c.FormValue("reason"), version)
 		if refused(err) {
 			if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
@@ -586,7 +592,7 @@ func (s *Server) apiMeetingUpdate(c echo.Context) error {
 	}
 	ve := &model.ValidationError{}
 	if b.Version == 0 {
-		ve.Add("version", model.MsgRequired)
+		ve.Add("version", model.MsgVersionMissing)
 	}
 	held := cur.HeldOn
 	in := service.MeetingInput{CommitteeID: cur.CommitteeID, Kind: cur.Kind, Title: cur.Title, HeldOn: &held, StartTime: cur.StartTime,

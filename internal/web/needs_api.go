@@ -201,7 +201,7 @@ func (s *Server) apiNeedUpdate(c echo.Context) error {
 	}
 	ve := &model.ValidationError{}
 	if b.Version == 0 {
-		ve.Add("version", model.MsgRequired)
+		ve.Add("version", model.MsgVersionMissing)
 	}
 	in := service.NeedInput{Title: cur.Title, Description: cur.Description, Category: cur.Category, ResourceKind: cur.ResourceKind,
 		StreetID: cur.StreetID, GridID: cur.GridID, Quantity: cur.Quantity, Measure: cur.Measure, Beneficiaries: int64(cur.Beneficiaries),

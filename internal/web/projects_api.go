@@ -397,7 +397,7 @@ func (s *Server) apiProjectUpdate(c echo.Context) error {
 	}
 	ve := &model.ValidationError{}
 	if b.Version == 0 {
-		ve.Add("version", model.MsgRequired)
+		ve.Add("version", model.MsgVersionMissing)
 	}
 	in := service.ProjectInput{CommitteeID: cur.CommitteeID, LeadUnitID: cur.LeadUnitID, SiteIDs: cur.SiteIDs, Title: cur.Title,
 		Summary: cur.Summary, Category: cur.Category, Year: cur.Year, StartsOn: cur.StartsOn, EndsOn: cur.EndsOn, BudgetFen: cur.BudgetFen,

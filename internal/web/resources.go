@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -197,7 +196,7 @@ type resourceForm struct {
 }
 
 func resourceFormFrom(c echo.Context) resourceForm {
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version := versionField(c)
 	tr := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	return resourceForm{AllianceID: tr("alliance_id"), ProviderUnitID: tr("provider_unit_id"), Title: c.FormValue("title"),
 		Description: c.FormValue("description"), Kind: tr("kind"), Category: tr("category"), ServiceSiteID: tr("service_site_id"),
@@ -313,6 +312,9 @@ func (s *Server) resourceEdit(c echo.Context) error {
 func (s *Server) resourceUpdate(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
+		return err
+	}
+	if _, err := formVersion(c); err != nil {
 		return err
 	}
 	ctx, svc, loc := c.Request().Context(), s.resourceService(), Locale(c)
@@ -433,7 +435,10 @@ func (s *Server) resourcePublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	if _, err := s.resourceService().Publish(c.Request().Context(), actor(c), id, version); err != nil {
 		return err
 	}
@@ -446,7 +451,10 @@ func (s *Server) resourceWithdraw(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	reason := c.FormValue("reason")
 	_, err = s.resourceService().Withdraw(c.Request().Context(), actor(c), id, version, reason)
 	var ve *model.ValidationError

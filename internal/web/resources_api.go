@@ -164,7 +164,7 @@ func (s *Server) apiResourceUpdate(c echo.Context) error {
 	}
 	ve := &model.ValidationError{}
 	if b.Version == 0 {
-		ve.Add("version", model.MsgRequired)
+		ve.Add("version", model.MsgVersionMissing)
 	}
 	in := service.ResourceInput{Title: cur.Title, Description: cur.Description, Kind: cur.Kind, Category: cur.Category,
 		ServiceSiteID: cur.ServiceSiteID, StreetID: cur.StreetID, Capacity: cur.Capacity, Measure: cur.Measure,

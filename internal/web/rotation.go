@@ -453,7 +453,10 @@ func (s *Server) rotationHandOver(c echo.Context) error {
 	p := rotationShowPage{}
 	p.HandOver.On, p.HandOver.Note = strings.TrimSpace(c.FormValue("on")), c.FormValue("handover_note")
 	ve := &model.ValidationError{}
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	in := service.HandOverInput{On: allianceParseDay(ve, "on", p.HandOver.On), Note: p.HandOver.Note, Version: version}
 	if ve.Err() == nil {
 		_, err = s.rotationService().HandOver(c.Request().Context(), actor(c), id, in)
@@ -708,7 +711,7 @@ func (s *Server) apiRotationHandOver(c echo.Context) error {
 		in.On = allianceParseDay(ve, "on", *b.On)
 	}
 	if b.Version == 0 {
-		ve.Add("version", model.MsgRequired)
+		ve.Add("version", model.MsgVersionMissing)
 	}
 	if err := ve.Err(); err != nil {
 		return err

@@ -301,7 +301,7 @@ func (s *Server) renderSiteForm(c echo.Context, status int, f siteForm, before *
 func siteInputFromForm(c echo.Context) service.SiteInput {
 	street, _ := strconv.ParseInt(c.FormValue("street_id"), 10, 64)
 	grid, _ := strconv.ParseInt(c.FormValue("grid_id"), 10, 64)
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version := versionField(c)
 	return service.SiteInput{
 		Name: c.FormValue("name"), Kind: c.FormValue("kind"), StreetID: street, GridID: grid,
 		Address: c.FormValue("address"), OpeningHours: c.FormValue("opening_hours"), Facilities: c.FormValue("facilities"),
@@ -363,6 +363,9 @@ func (s *Server) siteUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := formVersion(c); err != nil {
+		return err
+	}
 	ctx, a := c.Request().Context(), actor(c)
 	in := siteInputFromForm(c)
 	_, err = s.siteService().Update(ctx, a, id, in)
@@ -402,7 +405,10 @@ func (s *Server) siteSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, _ := strconv.Atoi(c.FormValue("version"))
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
 		if _, err := s.siteService().SetActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			if errors.Is(err, model.ErrConflict) {
 				s.flash(c, "error", model.MsgStale)
@@ -565,7 +571,7 @@ func (s *Server) apiSiteUpdate(c echo.Context) error {
 		return err // outside the caller's scope: 404 before any word on the body
 	}
 	if b.Version == 0 {
-		return (&model.ValidationError{}).Add("version", model.MsgRequired)
+		return (&model.ValidationError{}).Add("version", model.MsgVersionMissing)
 	}
 	r, err := s.siteService().Update(ctx, a, id, b.input(siteInputOf(cur)))
 	if err != nil {

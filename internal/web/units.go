@@ -283,7 +283,7 @@ func formID(v string) int64 {
 }
 
 func unitInputFromForm(c echo.Context) service.UnitInput {
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version := versionField(c)
 	return service.UnitInput{
 		Name: c.FormValue("name"), CreditCode: c.FormValue("credit_code"), Kind: c.FormValue("kind"),
 		DistrictID: formID(c.FormValue("district_id")), StreetID: formID(c.FormValue("street_id")),
@@ -413,6 +413,9 @@ func (s *Server) unitUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := formVersion(c); err != nil {
+		return err
+	}
 	ctx, a := c.Request().Context(), actor(c)
 	in := unitInputFromForm(c)
 	_, err = s.unitService().Update(ctx, a, id, in)
@@ -493,7 +496,10 @@ func (s *Server) unitSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, _ := strconv.Atoi(c.FormValue("version"))
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
 		u, err := s.unitService().SetActive(c.Request().Context(), actor(c), id, version, active)
 		if errors.Is(err, model.ErrConflict) {
 			s.flash(c, "error", "form.stale")
@@ -645,7 +651,7 @@ func (s *Server) apiUnitUpdate(c echo.Context) error {
 		return err
 	}
 	if b.Version == 0 {
-		return (&model.ValidationError{}).Add("version", model.MsgRequired)
+		return (&model.ValidationError{}).Add("version", model.MsgVersionMissing)
 	}
 	in := unitInputOf(cur)
 	b.applyTo(&in)

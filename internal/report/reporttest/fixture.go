@@ -196,7 +196,7 @@ func Build(t testing.TB, db *store.DB) *World {
 		must(db.CreateClaim(ctx, cl))
 		if status != model.ClaimPending {
 			at(decided)
-			must(db.DecideClaim(ctx, cl.ID, 0, model.ClaimPending, status, nil, ""))
+			must(db.DecideClaim(ctx, cl.ID, cl.Version, model.ClaimPending, status, nil, ""))
 		}
 	}
 	claim(Shanghai(2026, 2, 5, 10), model.ClaimAccepted, Shanghai(2026, 2, 10, 10))

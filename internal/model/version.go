@@ -1,0 +1,40 @@
+package model
+
+// Optimistic locking: every editable object carries a version (1 when made,
+// bumped by every change). An edit or an action names the version it read;
+// without one the request is refused (400 on the field version), with
+// another than the stored one it is stale (409) and changes nothing.
+
+// Message keys of the version checks.
+const (
+	// MsgVersionMissing: the request carries no version (or not a number).
+	MsgVersionMissing = "form.version_missing"
+	// MsgStaleVersion: the version read is not the stored one; args: the
+	// version read, the stored one.
+	MsgStaleVersion = "form.stale_version"
+)
+
+// VersionMissing is the 400 of a request without a usable version.
+func VersionMissing() error {
+	return (&ValidationError{Message: MsgVersionMissing}).Add("version", MsgVersionMissing)
+}
+
+// RequireVersion refuses a version that no object can have (versions start at 1).
+func RequireVersion(read int) error {
+	if read < 1 {
+		return VersionMissing()
+	}
+	return nil
+}
+
+// CheckVersion refuses a missing version (400) and one that is not the
+// stored version current (409 naming both); it never lets 0 through.
+func CheckVersion(read, current int) error {
+	if err := RequireVersion(read); err != nil {
+		return err
+	}
+	if read != current {
+		return Conflict(MsgStaleVersion, read, current)
+	}
+	return nil
+}
