@@ -219,9 +219,10 @@ func idsAsProjects(ids []int64) []store.MeetingProjectRow {
 
 // ConfirmReview stores the past year's figures as the secretary confirms
 // them (a snapshot: later changes of the projects do not alter the pack).
-func (s *Meetings) ConfirmReview(ctx context.Context, actor model.Actor, id int64) error {
+// version is the meeting's as the caller saw it (0: not checked).
+func (s *Meetings) ConfirmReview(ctx context.Context, actor model.Actor, id int64, version int) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		m, _, err := s.annualFor(ctx, actor, id)
+		m, _, err := s.annualFor(ctx, actor, id, version)
 		if err != nil {
 			return err
 		}
@@ -238,8 +239,8 @@ func (s *Meetings) ConfirmReview(ctx context.Context, actor model.Actor, id int6
 }
 
 // annualFor loads an annual meeting for an update (meeting:update), refusing
-// a cancelled one.
-func (s *Meetings) annualFor(ctx context.Context, actor model.Actor, id int64) (*model.Meeting, *model.Alliance, error) {
+// a cancelled one, and a stale version (409) when version is not 0.
+func (s *Meetings) annualFor(ctx context.Context, actor model.Actor, id int64, version int) (*model.Meeting, *model.Alliance, error) {
 	m, a, err := s.loadFor(ctx, actor, id, "update")
 	if err != nil {
 		return nil, nil, err
@@ -250,15 +251,20 @@ func (s *Meetings) annualFor(ctx context.Context, actor model.Actor, id int64) (
 	if m.Status == model.MeetingCancelled {
 		return nil, nil, model.Rule("meeting_cancelled", "meeting.is_cancelled")
 	}
+	if version != 0 && version != m.Version {
+		return nil, nil, model.Conflict(model.MsgStale)
+	}
 	return m, a, nil
 }
 
 // SaveSection saves one section of the annual meeting: the ids chosen
 // (memberships for letters, projects for signed and projects, needs,
-// resources, rotation terms). Ids outside the alliance are refused.
-func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64, section string, ids []int64) error {
+// resources, rotation terms). Ids outside the alliance are refused. A saved
+// section is a change of the meeting: its version goes up (version is the
+// one the caller saw; 0: not checked).
+func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64, section string, ids []int64, version int) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		m, a, err := s.annualFor(ctx, actor, id)
+		m, a, err := s.annualFor(ctx, actor, id, version)
 		if err != nil {
 			return err
 		}
@@ -359,6 +365,9 @@ func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64,
 			}
 		default:
 			return (&model.ValidationError{}).Add("section", "meeting.bad_section")
+		}
+		if err := s.db.UpdateMeeting(ctx, id, m.Version, map[string]any{}); err != nil {
+			return err
 		}
 		return audit(ctx, s.db, actor, action, "meeting", id, allianceDomain(a.ID), map[string]any{
 			"section": section, "ids": Change{before, ids}})

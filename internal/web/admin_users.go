@@ -428,7 +428,7 @@ func (s *Server) streamExport(c echo.Context, format report.Format, title string
 		_ = report.Abort(w)
 		if !c.Response().Committed {
 			h.Del(echo.HeaderContentDisposition)
-			h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+			h.Del(echo.HeaderContentType) // the error page (or JSON under /api/) sets its own
 			return err
 		}
 		s.log.Error("export failed midway", "err", err, "request_id", RequestID(c))

@@ -21,7 +21,8 @@ func (s *Server) annualReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.meetingService().ConfirmReview(c.Request().Context(), actor(c), id)
+	// The page's annual forms carry no version yet (0: not checked); the API requires it.
+	err = s.meetingService().ConfirmReview(c.Request().Context(), actor(c), id, 0)
 	if refused(err) {
 		if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
 			return gerr
@@ -48,7 +49,7 @@ func (s *Server) annualSection(c echo.Context) error {
 			ids = append(ids, n)
 		}
 	}
-	err = s.meetingService().SaveSection(c.Request().Context(), actor(c), id, section, ids)
+	err = s.meetingService().SaveSection(c.Request().Context(), actor(c), id, section, ids, 0)
 	if refused(err) {
 		if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
 			return gerr

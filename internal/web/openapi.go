@@ -21,6 +21,18 @@ type apiDoc struct {
 	BodyType string
 	// Query lists the query parameters (name: description).
 	Query map[string]string
+	// ResponseType names the media types (comma-separated) of a file
+	// answer (an export, a workbook) instead of a JSON Response.
+	ResponseType string
+}
+
+// docFor answers a route's documentation: its apiDocs entry, or the
+// generated one of a mirrored export (exports_api.go).
+func docFor(key string) (apiDoc, bool) {
+	if d, ok := apiDocs[key]; ok {
+		return d, true
+	}
+	return exportDoc(key)
 }
 
 var listQuery = map[string]string{"limit": "page size, 1–200 (default 20)", "after": "cursor from the previous page's next", "sort": "sort key", "dir": "asc or desc"}
@@ -113,12 +125,16 @@ func (s *Server) openAPI() schema {
 	errResp := schema{"description": "error", "content": schema{"application/json": schema{"schema": ref("Error")}}}
 	for _, k := range keys {
 		method, path, _ := strings.Cut(k, " ")
-		doc := apiDocs[k]
+		doc, _ := docFor(k)
 		op := schema{"summary": doc.Summary, "tags": []string{doc.Tag}}
 		var params []schema
 		for _, seg := range strings.Split(path, "/") {
 			if strings.HasPrefix(seg, ":") {
-				params = append(params, schema{"name": seg[1:], "in": "path", "required": true, "schema": integer})
+				ps := integer
+				if seg == ":kind" || seg == ":section" { // names, not ids
+					ps = str
+				}
+				params = append(params, schema{"name": seg[1:], "in": "path", "required": true, "schema": ps})
 			}
 		}
 		qnames := make([]string, 0, len(doc.Query))
@@ -148,6 +164,9 @@ func (s *Server) openAPI() schema {
 				sch = ref(r)
 			}
 			ok["content"] = schema{"application/json": schema{"schema": sch}}
+		}
+		if doc.ResponseType != "" {
+			ok["content"] = binaryContent(doc.ResponseType)
 		}
 		code := "200"
 		switch {
@@ -193,6 +212,6 @@ func (s *Server) serveOpenAPI(c echo.Context) error {
 
 // APIDocumented reports whether a route key has documentation (tests).
 func APIDocumented(key string) bool {
-	_, ok := apiDocs[key]
+	_, ok := docFor(key)
 	return ok
 }

@@ -125,9 +125,12 @@ type projectJSON struct {
 	CanUpdate           *bool                `json:"can_update,omitempty"`
 	CanUpdateProgress   *bool                `json:"can_update_progress,omitempty"`
 	CanNominate         *bool                `json:"can_nominate,omitempty"`
-	Version             int                  `json:"version"`
-	CreatedAt           time.Time            `json:"created_at"`
-	UpdatedAt           time.Time            `json:"updated_at"`
+	// SignedMeetingID is the annual meeting the project was signed at (set
+	// by that meeting's signed section, POST /api/v1/meetings/{id}/annual/signed).
+	SignedMeetingID *int64    `json:"signed_meeting_id"`
+	Version         int       `json:"version"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 func toProjectJSON(p *store.ProjectRow, today time.Time) projectJSON {
@@ -140,7 +143,7 @@ func toProjectJSON(p *store.ProjectRow, today time.Time) projectJSON {
 		StartedAt: utcPtr(p.StartedAt), CompletedAt: utcPtr(p.CompletedAt), EvaluatedAt: utcPtr(p.EvaluatedAt),
 		CancelledAt: utcPtr(p.CancelledAt), Score: p.Score, Grade: p.Grade, EvaluationComment: p.EvaluationComment,
 		ClosingReport: p.ClosingReport, CancelReason: p.CancelReason, ProgressPercent: p.ProgressPercent,
-		Overdue: service.ProjectOverdue(&p.Project, today), Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+		Overdue: service.ProjectOverdue(&p.Project, today), SignedMeetingID: p.SignedMeetingID, Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }
 
 func toProjectDetailJSON(v *service.ProjectView, today time.Time) projectJSON {
@@ -620,6 +623,8 @@ func (s *Server) apiProjectUpdateCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The report's author is the caller (the list reads it from users).
+	u.AuthorName = CurrentUser(c).DisplayName
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/projects/%d/updates", id))
 	return c.JSON(http.StatusCreated, toProjectUpdateJSON(u))
 }
@@ -1006,7 +1011,7 @@ func init() {
 		"closing_report": str, "cancel_reason": str, "progress_percent": integer, "overdue": boolean, "due_state": str,
 		"units": {"type": "array", "items": unit}, "funding": {"type": "array", "items": funding}, "site_ids": ids, "need_ids": ids,
 		"resource_ids": ids, "allowed_actions": {"type": "array", "items": str}, "can_update": boolean, "can_update_progress": boolean,
-		"can_nominate": boolean, "version": integer, "created_at": dateTime, "updated_at": dateTime}
+		"can_nominate": boolean, "signed_meeting_id": nullInt, "version": integer, "created_at": dateTime, "updated_at": dateTime}
 	apiSchemas["Project"] = obj(nil, project)
 	apiSchemas["ProjectList"] = obj(nil, map[string]schema{"items": {"type": "array", "items": ref("Project")}, "next": str, "total": integer,
 		"total_capped": boolean, "totals": obj(nil, map[string]schema{"count": integer, "budget_fen": integer})})

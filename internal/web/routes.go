@@ -385,6 +385,7 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, projectAttachmentPath, s.apiProjectAttachmentUpload, authz.Need("project", "update_progress"), s.attachmentBodyLimit())
 	r.add(http.MethodGet, "/api/v1/projects/:id/attachments/:aid", s.apiProjectAttachment, authz.Need("project", "read"))
 	r.add(http.MethodPost, "/api/v1/projects/:id/nominate", s.apiProjectNominate, authz.Need("case", "nominate"))
+	r.add(http.MethodPost, "/api/v1/needs/:id/project-draft", s.apiNeedProjectDraft, authz.Need("project", "create"))
 	r.add(http.MethodGet, "/api/v1/reviews", s.apiReviewQueue, authz.Need("project", "approve"))
 	r.add(http.MethodPost, "/api/v1/reviews/approve", s.apiReviewBulkApprove, authz.Need("project", "approve"))
 	r.add(http.MethodGet, "/api/v1/cases", s.apiCasesList, authz.User())
@@ -443,6 +444,12 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/api/v1/meetings/:id/attachments", s.apiMeetingAttachments, authz.Need("meeting", "read"))
 	r.add(http.MethodPost, meetingAPIUploadPath, s.apiMeetingAttachmentUpload, authz.Need("meeting", "update"))
 	r.add(http.MethodGet, "/api/v1/meetings/:id/attachments/:aid", s.meetingAttachmentDownload, authz.Need("meeting", "read"))
+	r.add(http.MethodGet, "/api/v1/meetings/:id/annual", s.apiAnnual, authz.Need("meeting", "read"))
+	r.add(http.MethodPost, "/api/v1/meetings/:id/review", s.apiAnnualReview, authz.Need("meeting", "update"))
+	r.add(http.MethodPost, "/api/v1/meetings/:id/annual/:section", s.apiAnnualSection, authz.Need("meeting", "update"))
+	r.add(http.MethodGet, "/api/v1/meetings/:id/pack", s.apiAnnualPack, authz.Need("meeting", "read"))
+	r.add(http.MethodGet, "/api/v1/meetings/:id/pack.xlsx", s.annualPackXLSX, authz.Need("meeting", "read"))
+	r.add(http.MethodPatch, "/api/v1/rotation-terms/:id/duties/:did", s.apiDutyUpdate, authz.Need("rotation_duty", "update"))
 
 	// Reports (统计报表): the counter glossary's figures (internal/report) for
 	// a scope and period. report:read on the scope's chain (the service
@@ -455,25 +462,35 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/reports/pack.xlsx", s.reportsPack, authz.Need("report", "export"))
 	r.add(http.MethodGet, "/reports/counters", s.reportsCounters, authz.User())
 	r.add(http.MethodGet, "/units/:id/profile", s.unitProfile, authz.Need("unit_profile", "read"))
+	r.add(http.MethodGet, "/api/v1/units/:id/profile", s.apiUnitProfile, authz.Need("unit_profile", "read"))
 	r.add(http.MethodGet, "/api/v1/reports/summary", s.apiReportsSummary, authz.Need("report", "read"))
 	r.add(http.MethodGet, "/api/v1/reports/counters", s.apiReportsCounters, authz.User())
+	r.add(http.MethodGet, "/api/v1/reports/pack.xlsx", s.reportsPack, authz.Need("report", "export"))
 	// Search everywhere: each kind through its own list service (scoped as its list).
 	r.add(http.MethodGet, "/search", s.search, authz.User())
+	r.add(http.MethodGet, "/api/v1/search", s.apiSearch, authz.User())
 	// The daily digest (每日摘要): everyone's own; mailed when smtp.* is set.
 	r.add(http.MethodGet, "/digest", s.digest, authz.User())
 
 	// JSON API.
 	r.add(http.MethodGet, "/api/v1/openapi.json", s.serveOpenAPI, authz.Public())
 	r.add(http.MethodGet, "/api/v1/me", s.apiMe, authz.User())
+	// Every page export above, under /api/v1 with the same handler and permission.
+	s.exportAPIRoutes(r)
 }
 
 // router registers routes together with their permission.
-type router struct{ s *Server }
+type router struct {
+	s *Server
+	// exports are the pages' export routes, mirrored under /api/v1 (exports_api.go).
+	exports []pageExport
+}
 
 func (r *router) add(method, path string, h echo.HandlerFunc, p authz.Perm, mw ...echo.MiddlewareFunc) {
 	r.s.perms[method+" "+path] = p
 	mw = append([]echo.MiddlewareFunc{r.s.guard(p)}, mw...)
 	r.s.echo.Add(method, path, h, mw...)
+	r.noteExport(method, path, h, p)
 }
 
 // guard enforces a route's declared permission before its handler runs.
