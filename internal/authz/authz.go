@@ -34,10 +34,11 @@ type Authorizer struct {
 	log *slog.Logger
 	now func() time.Time
 
-	mu     sync.RWMutex
-	e      *enforcerGen
-	byUser map[int64][]model.RoleAssignment
-	next   time.Time // the nearest future validity change; zero: none
+	mu      sync.RWMutex
+	e       *enforcerGen
+	byUser  map[int64][]model.RoleAssignment // granted and derived: what checks walk
+	granted map[int64][]model.RoleAssignment // granted only (Roles)
+	next    time.Time                        // the nearest future validity change; zero: none
 
 	reloadMu sync.Mutex   // one reload at a time
 	checks   atomic.Int64 // Enforce calls made (decisions not in the cache), for the benchmark
@@ -86,6 +87,17 @@ func (a *Authorizer) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("authz: load role assignments: %w", err)
 	}
+	granted := make(map[int64][]model.RoleAssignment)
+	for _, ra := range valid {
+		granted[ra.UserID] = append(granted[ra.UserID], ra)
+	}
+	if ls, ok := a.src.(LinkSource); ok {
+		derived, err := derive(ctx, ls, valid)
+		if err != nil {
+			return fmt.Errorf("authz: derive member roles: %w", err)
+		}
+		valid = append(valid, derived...)
+	}
 	e, err := newEnforcer(valid)
 	if err != nil {
 		return err
@@ -95,7 +107,7 @@ func (a *Authorizer) Reload(ctx context.Context) error {
 		byUser[ra.UserID] = append(byUser[ra.UserID], ra)
 	}
 	a.mu.Lock()
-	a.e, a.byUser, a.next = &enforcerGen{e: e}, byUser, next
+	a.e, a.byUser, a.granted, a.next = &enforcerGen{e: e}, byUser, granted, next
 	a.mu.Unlock()
 	return nil
 }
@@ -226,10 +238,13 @@ func (a *Authorizer) Scope(userID int64, obj, act string) model.Scope {
 	return s
 }
 
-// Roles returns the user's valid assignments (for the shell's scope label).
+// Roles returns the user's valid granted assignments (for the shell's scope
+// label); the roles derived from their unit's memberships are not among them.
 func (a *Authorizer) Roles(userID int64) []model.RoleAssignment {
-	_, by := a.current()
-	return append([]model.RoleAssignment(nil), by[userID]...)
+	a.current()
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return append([]model.RoleAssignment(nil), a.granted[userID]...)
 }
 
 // Checks returns how many Enforce calls were made so far (decisions that

@@ -30,3 +30,19 @@ func ChainUnit(unitID, districtID int64, allianceIDs ...int64) []string {
 	}
 	return append(out, model.DomainOf(model.DomainDistrict, districtID), model.DomainSys)
 }
+
+// ChainCommittee is the chain of a committee and of its meetings: the
+// committee's own domain (where its convenor's contacts hold a derived
+// role), then its alliance's chain.
+func ChainCommittee(committeeID, allianceID, districtID int64) []string {
+	return append([]string{CommitteeDomain(committeeID)}, ChainAlliance(allianceID, districtID)...)
+}
+
+// ChainMeeting is the chain of a meeting: a committee meeting's starts with
+// its committee's domain.
+func ChainMeeting(committeeID *int64, allianceID, districtID int64) []string {
+	if committeeID != nil && *committeeID != 0 {
+		return ChainCommittee(*committeeID, allianceID, districtID)
+	}
+	return ChainAlliance(allianceID, districtID)
+}

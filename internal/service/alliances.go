@@ -500,12 +500,15 @@ func (s *Alliances) AddMember(ctx context.Context, actor model.Actor, allianceID
 		if out, err = s.db.MembershipByID(ctx, m.ID); err != nil {
 			return err
 		}
+		if err := s.db.Notify(ctx, authz.Channel, "membership"); err != nil {
+			return err
+		}
 		return audit(ctx, s.db, actor, ActionMembershipCreate, "membership", m.ID, allianceDomain(a.ID), map[string]any{
 			"alliance_id": a.ID, "unit_id": m.UnitID, "unit_name": out.UnitName, "rank": m.Rank,
 			"joined_on": allianceDayString(&m.JoinedOn), "letter_signed_on": allianceDayString(m.LetterSignedOn),
 		})
 	})
-	return out, err
+	return out, s.membersChanged(ctx, err)
 }
 
 // UpdateMember changes the rank and the letter date of a current membership.
@@ -585,9 +588,12 @@ func (s *Alliances) LeaveMember(ctx context.Context, actor model.Actor, alliance
 		if len(committees) > 0 {
 			changes["committees_left"] = committees
 		}
+		if err := s.db.Notify(ctx, authz.Channel, "membership"); err != nil {
+			return err
+		}
 		return audit(ctx, s.db, actor, ActionMembershipLeave, "membership", id, allianceDomain(allianceID), changes)
 	})
-	return out, err
+	return out, s.membersChanged(ctx, err)
 }
 
 // ---- 专委会 ----
@@ -609,7 +615,7 @@ type CommitteePerms struct {
 }
 
 func allianceCommitteeChain(c *store.CommitteeRow) []string {
-	return authz.ChainAlliance(c.AllianceID, c.DistrictID)
+	return authz.ChainCommittee(c.ID, c.AllianceID, c.DistrictID)
 }
 
 // CommitteePermsOf reports what the actor may do to c.
@@ -764,11 +770,14 @@ func (s *Alliances) CreateCommittee(ctx context.Context, actor model.Actor, in C
 		if out, err = s.db.CommitteeByID(ctx, c.ID); err != nil {
 			return err
 		}
+		if err := s.db.Notify(ctx, authz.Channel, "membership"); err != nil {
+			return err
+		}
 		return audit(ctx, s.db, actor, ActionCommitteeCreate, "committee", c.ID, allianceDomain(a.ID), map[string]any{
 			"alliance_id": a.ID, "name": c.Name, "theme": c.Theme, "convenor_unit_id": c.ConvenorUnitID, "member_unit_ids": members,
 		})
 	})
-	return out, err
+	return out, s.membersChanged(ctx, err)
 }
 
 // UpdateCommittee changes name, theme and convenor (a current member of the
@@ -800,12 +809,15 @@ func (s *Alliances) UpdateCommittee(ctx context.Context, actor model.Actor, id i
 		if out, err = s.db.CommitteeByID(ctx, id); err != nil {
 			return err
 		}
+		if err := s.db.Notify(ctx, authz.Channel, "membership"); err != nil {
+			return err
+		}
 		return audit(ctx, s.db, actor, ActionCommitteeUpdate, "committee", id, allianceDomain(prev.AllianceID), diff(
 			"name", prev.Name, out.Name,
 			"theme", prev.Theme, out.Theme,
 			"convenor_unit_id", alliancePtrVal(prev.ConvenorUnitID), alliancePtrVal(out.ConvenorUnitID)))
 	})
-	return out, err
+	return out, s.membersChanged(ctx, err)
 }
 
 // SetCommitteeActive deactivates or activates a committee.
@@ -830,9 +842,12 @@ func (s *Alliances) SetCommitteeActive(ctx context.Context, actor model.Actor, i
 		if out, err = s.db.CommitteeByID(ctx, id); err != nil {
 			return err
 		}
+		if err := s.db.Notify(ctx, authz.Channel, "membership"); err != nil {
+			return err
+		}
 		return audit(ctx, s.db, actor, action, "committee", id, allianceDomain(prev.AllianceID), map[string]Change{"status": {prev.Status, status}})
 	})
-	return out, err
+	return out, s.membersChanged(ctx, err)
 }
 
 // AddCommitteeMember puts a current member unit of the alliance on the
@@ -894,7 +909,21 @@ func (s *Alliances) RemoveCommitteeMember(ctx context.Context, actor model.Actor
 		if out, err = s.db.CommitteeByID(ctx, id); err != nil {
 			return err
 		}
+		if err := s.db.Notify(ctx, authz.Channel, "membership"); err != nil {
+			return err
+		}
 		return audit(ctx, s.db, actor, ActionCommitteeMemberRemove, "committee", id, allianceDomain(c.AllianceID), map[string]any{"unit_id": unitID})
 	})
-	return out, err
+	return out, s.membersChanged(ctx, err)
+}
+
+// membersChanged reloads the authorizer after a change of membership or of a
+// committee's convenor has committed (err nil): the contacts' derived roles
+// (alliance_member, committee_convenor) follow at once here, and on every
+// other instance through the announcement made in the transaction.
+func (s *Alliances) membersChanged(ctx context.Context, err error) error {
+	if err != nil {
+		return err
+	}
+	return s.authz.Reload(ctx)
 }

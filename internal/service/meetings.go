@@ -87,7 +87,9 @@ type MeetingPerms struct {
 	Sign    bool
 }
 
-func meetingChain(m *model.Meeting) []string { return authz.ChainAlliance(m.AllianceID, m.DistrictID) }
+func meetingChain(m *model.Meeting) []string {
+	return authz.ChainMeeting(m.CommitteeID, m.AllianceID, m.DistrictID)
+}
 
 // Perms reports the actor's rights on m.
 func (s *Meetings) Perms(actor model.Actor, m *model.Meeting) MeetingPerms {

@@ -480,8 +480,6 @@ type allianceShowPage struct {
 	Add              memberAddForm
 	Errors           map[string]string
 	Today            string
-	// UnitLinks: the unit pages exist, so unit names link to them.
-	UnitLinks bool
 }
 
 func (s *Server) allianceShow(c echo.Context) error {
@@ -508,7 +506,6 @@ func (s *Server) renderAllianceShow(c echo.Context, status int, add memberAddFor
 		add.JoinedOn = today
 	}
 	p := allianceShowPage{A: al, KindLabel: allianceKindLabel(labels, al.Kind), Perms: svc.Perms(a, &al.Alliance), Add: add, Today: today}
-	_, p.UnitLinks = s.perms["GET /units/:id"]
 	for _, line := range strings.Split(al.Description, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			p.Description = append(p.Description, line)

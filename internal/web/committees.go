@@ -289,10 +289,9 @@ type committeeShowPage struct {
 	// ConvenorID is the convenor unit's id, 0 when none.
 	ConvenorID int64
 	// Addable are the alliance's current members not on the committee.
-	Addable   []store.AllianceUnitOption
-	AddUnit   string
-	Errors    map[string]string
-	UnitLinks bool
+	Addable []store.AllianceUnitOption
+	AddUnit string
+	Errors  map[string]string
 	// Work is the committee's meetings and projects (meetings.go).
 	Work *service.CommitteeWork
 }
@@ -312,7 +311,6 @@ func (s *Server) renderCommitteeShow(c echo.Context, status int, addUnit string,
 		return err
 	}
 	p := committeeShowPage{C: cm, Members: members, Perms: svc.CommitteePermsOf(actor(c), cm), AddUnit: addUnit}
-	_, p.UnitLinks = s.perms["GET /units/:id"]
 	if cm.ConvenorUnitID != nil {
 		p.ConvenorID = *cm.ConvenorUnitID
 	}

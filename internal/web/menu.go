@@ -79,3 +79,26 @@ func (s *Server) mayOpen(c echo.Context, p authz.Perm) bool {
 	}
 	return false
 }
+
+// mayLink answers View.May and View.MayIn for the current request: the GET
+// route a link reaches, its declared permission, and (with a chain) the
+// route's action on the object's chain.
+func (s *Server) mayLink(c echo.Context) func(url string, chain []string) bool {
+	return func(raw string, chain []string) bool {
+		path, _, _ := strings.Cut(raw, "?")
+		path, _, _ = strings.Cut(path, "#")
+		if path == "" || !strings.HasPrefix(path, "/") {
+			return false
+		}
+		ec := s.echo.NewContext(nil, nil)
+		s.echo.Router().Find(http.MethodGet, path, ec)
+		p, ok := s.perms[http.MethodGet+" "+ec.Path()]
+		if !ok || !s.mayOpen(c, p) {
+			return false
+		}
+		if len(chain) == 0 || p.Level != authz.LevelAction {
+			return true
+		}
+		return s.authz.Can(CurrentUser(c).ID, chain, p.Object, p.Action)
+	}
+}

@@ -59,6 +59,22 @@ type View struct {
 	Data        any
 
 	cat *Catalog
+	// may answers May and MayIn (set by Server.view; nil: nothing may be opened).
+	may func(url string, chain []string) bool
+}
+
+// May reports whether the viewer may open url (a path with or without its
+// query): a GET route answers it and the viewer passes the permission that
+// route declares (its guard, as the menu asks). A page draws a link, a
+// button or an htmx fragment only when May (or MayIn) says so.
+func (v *View) May(url string) bool { return v.may != nil && v.may(url, nil) }
+
+// MayIn is May and the object check: the route's action is allowed on the
+// object's chain of domains, narrowest first (build them with dom: e.g.
+// (dom "unit" .UnitID) (dom "alliance" .AllianceID) (dom "district" .DistrictID));
+// sys is implied at its end.
+func (v *View) MayIn(url string, chain ...string) bool {
+	return v.may != nil && v.may(url, append(chain, "sys"))
 }
 
 // T translates a catalog key into the view's locale.
@@ -79,6 +95,7 @@ func NewRenderer(fsys fs.FS, assets *Assets) (*Renderer, error) {
 		"fmtDateTime": fmtDateTime,
 		"fmtInt":      fmtInt,
 		"fmtMoney":    fmtMoney,
+		"dom":         dom,
 	}
 	base := template.New("").Funcs(funcs)
 	for _, dir := range []string{"templates/layouts", "templates/partials"} {
@@ -249,3 +266,6 @@ func fmtMoney(fen any) string {
 
 // statusText is the plain text for a status code, for error pages.
 func statusText(code int) string { return http.StatusText(code) }
+
+// dom formats a domain of an object's chain for View.MayIn: dom "alliance" 12 is "alliance:12".
+func dom(kind string, id any) string { return fmt.Sprintf("%s:%v", kind, id) }

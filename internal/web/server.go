@@ -183,6 +183,7 @@ func (s *Server) view(c echo.Context, title string, crumbs ...Crumb) *View {
 		RequestID: RequestID(c),
 		Path:      c.Request().URL.RequestURI(),
 		cat:       s.cat,
+		may:       s.mayLink(c),
 	}
 	if tok, ok := c.Get(csrfContextKey).(string); ok {
 		v.CSRF = tok
