@@ -155,21 +155,37 @@ func TestAuditLogPages(t *testing.T) {
 				if s, _ := doc.Find(`#audit-log th[aria-sort]`).First().Attr("aria-sort"); s != "descending" {
 					t.Errorf("时间 header aria-sort %q, want descending", s)
 				}
+				// By default the business operations: no sign-ins.
 				rows := rowTexts(doc)
-				if len(rows) != 20 || !strings.Contains(rows[0][3], "登录成功") || !strings.Contains(rows[0][1], "aud") {
-					t.Errorf("unfiltered first row %v (of %d), want the auditor's own login, newest first", rows[0], len(rows))
+				if len(rows) != 20 || rows[0][3] != "custom.thing" {
+					t.Errorf("unfiltered first row %v (of %d), want the newest business operation", rows[0], len(rows))
+				}
+				for _, r := range rows {
+					if strings.Contains(r[3], "登录") {
+						t.Errorf("a sign-in among the business operations: %q", r)
+					}
+				}
+				if cur := doc.Find(`.tabs a[aria-current="page"]`).Text(); cur != "业务操作" {
+					t.Errorf("current tab %q", cur)
+				}
+				// Sign-ins and security events are a choice of their own.
+				rows = rowTexts(aud.Get("/admin/audit-log?action=g:security").Doc(t))
+				if len(rows) == 0 || rows[0][3] != "登录成功" || !strings.Contains(rows[0][1], "aud") {
+					t.Errorf("security events first row %v, want the auditor's own login, newest first", rows)
 				}
 				if got := doc.Find(".pager-total").Text(); !strings.Contains(got, "共") {
 					t.Errorf("pager total %q", got)
 				}
 
 				// One Shanghai day.
-				doc = aud.Get("/admin/audit-log?from=2026-03-05&to=2026-03-05").Doc(t)
+				doc = aud.Get("/admin/audit-log?from=2026-03-05&to=2026-03-05&action=all").Doc(t)
 				rows = rowTexts(doc)
+				// Actions, states, domains and reasons by their Chinese
+				// labels; the object by its name (role assignment 3 is sec's).
 				want := [][]string{
-					{"2026-03-05 23:30:00", "zhang.san", "10.0.0.3", "授予角色 role_assignment.create", "角色授权 #3", "district:310104", "req-3",
-						"角色: （空） → district_reviewer 生效时间: （空） → 2026-03-05 23:30:00"},
-					{"2026-03-05 10:00:00", "wang", "10.0.0.2", "登录失败 login.failure", "用户", "", "", "原因: bad_password"},
+					{"2026-03-05 23:30:00", "zhang.san", "10.0.0.3", "授予角色", "sec 角色授权", "徐汇区", "req-3",
+						"角色: （空） → 区级审核员 生效时间: （空） → 2026-03-05 23:30:00"},
+					{"2026-03-05 10:00:00", "wang", "10.0.0.2", "登录失败", "用户", "", "", "原因: 密码错误"},
 				}
 				if fmt.Sprintf("%q", rows) != fmt.Sprintf("%q", want) {
 					t.Errorf("5 March:\n got  %q\n want %q", rows, want)
@@ -189,6 +205,8 @@ func TestAuditLogPages(t *testing.T) {
 					{"username=LI.M", []string{"li.ming ID 5"}},
 					{"action=user.", []string{"li.ming ID 5"}},
 					{"action=login.&to=2026-03-31", []string{"wang"}},
+					{"action=g:security&to=2026-03-31", []string{"wang"}},
+					{"action=g:account", []string{"zhang.san", "li.ming ID 5"}},
 					{"action=create", nil},
 					{"object_kind=role_assignment&object_id=3", []string{"zhang.san"}},
 					{"object_kind=user&object_id=8&from=2026-03-01&to=2026-03-01", []string{"li.ming ID 5"}},
@@ -259,9 +277,9 @@ func TestAuditLogPages(t *testing.T) {
 			})
 
 			t.Run("exports parse back and are audited", func(t *testing.T) {
-				header := []string{"时间", "操作人", "IP", "操作", "操作代码", "对象类型", "对象编号", "范围", "请求编号", "变更"}
+				header := []string{"时间", "操作人", "IP", "操作", "操作代码", "对象类型", "对象编号", "对象", "范围", "请求编号", "变更"}
 				want := [][]string{header,
-					{"2026-03-01 09:00:00", "li.ming", "10.0.0.1", "新建用户", "user.create", "用户", "8", "全系统", "req-1", "姓名: （空） → 王小明; 联系电话: （空） → 13800000000"},
+					{"2026-03-01 09:00:00", "li.ming", "10.0.0.1", "新建用户", "user.create", "用户", "8", "#8", "全系统", "req-1", "姓名: （空） → 王小明; 联系电话: （空） → 13800000000"},
 				}
 				res := aud.Get("/admin/audit-log/export?format=csv&action=user.")
 				if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
@@ -325,7 +343,7 @@ func TestAuditLogPages(t *testing.T) {
 				}
 				// The page shows it readably.
 				rows := rowTexts(aud.Get("/admin/audit-log?action=audit.export").Doc(t))
-				if len(rows) != 3 || rows[1][3] != "导出操作日志 audit.export" || rows[1][7] != "筛选条件: 操作=user. 格式: xlsx" || rows[1][4] != "操作日志" {
+				if len(rows) != 3 || rows[1][3] != "导出操作日志" || rows[1][7] != "筛选条件: 操作=user. 格式: xlsx" || rows[1][4] != "操作日志" {
 					t.Errorf("export rows on the page: %q", rows)
 				}
 			})
