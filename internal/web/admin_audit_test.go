@@ -419,3 +419,96 @@ func TestAuditLogPages(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditLogNames: the log names what it records (the project's title, the
+// alliance, the lead unit), states and grades by their labels, money in 元,
+// a digest shortened and labelled; it links an object only for a viewer who
+// may open it; and it names a page of rows in as many statements whatever
+// the objects they refer to. Both databases.
+func TestAuditLogNames(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			srv := testenv.NewGuardedServer(t, d)
+			ctx := t.Context()
+			a := allianceFixture(t, srv, 310104, "凌云路街道区域化党建联盟", "")
+			lead := allianceFixtureMember(t, srv, a.ID, 310104).UnitID
+			leadUnit, err := srv.DB.UnitByID(ctx, lead)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := projectFixture(t, srv, a.ID, 310104, lead, model.ProjectEvaluated)
+			evaluate := func(p *model.Project, lead int64) {
+				t.Helper()
+				if err := srv.DB.AppendAudit(ctx, &model.AuditEntry{Username: "rev", Action: "project.evaluate", ObjectKind: "project",
+					ObjectID: fmt.Sprint(p.ID), Domain: model.DomainOf(model.DomainAlliance, p.AllianceID),
+					Changes: fmt.Sprintf(`{"status":["completed","evaluated"],"grade":[null,"excellent"],"funds_spent_fen":[0,200000],"lead_unit_id":[null,%d]}`, lead)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			evaluate(p, lead)
+			digest := strings.Repeat("ab12", 16)
+			if err := srv.DB.AppendAudit(ctx, &model.AuditEntry{Username: "sec", Action: "attachment.create", ObjectKind: "attachment",
+				ObjectID: "77", Domain: model.DomainOf(model.DomainAlliance, a.ID), Changes: `{"sha256":"` + digest + `","file_name":"验收报告.pdf"}`}); err != nil {
+				t.Fatal(err)
+			}
+			srv.CreateUser(t, "aud", model.RoleAuditor, model.DomainSys)
+			aud := srv.Client(t)
+			aud.Login("aud", testenv.Password)
+
+			doc := aud.Get("/admin/audit-log?action=all").Doc(t)
+			row := doc.Find(fmt.Sprintf(`#audit-log tr:has(td:contains(%q))`, p.Title))
+			if row.Length() != 1 {
+				t.Fatalf("no row names the project %q: %s", p.Title, doc.Find("#audit-log").Text())
+			}
+			text := strings.Join(strings.Fields(row.Text()), " ")
+			for _, want := range []string{"项目评估", a.Name, "状态: 已结项 → 已评估", "评估等级: （空） → 优", "已用经费: 0.00 元 → 2,000.00 元",
+				"牵头单位: （空） → " + leadUnit.Name} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the evaluation row lacks %q: %s", want, text)
+				}
+			}
+			for _, code := range []string{"project.evaluate", "completed", "excellent", "funds_spent_fen", "alliance:", "#" + fmt.Sprint(p.ID)} {
+				if strings.Contains(text, code) {
+					t.Errorf("the evaluation row shows the code %q: %s", code, text)
+				}
+			}
+			if row.Find("a[href]").Length() != 0 {
+				t.Errorf("the auditor, who may not open projects, gets a link")
+			}
+			if att := strings.Join(strings.Fields(doc.Find(`#audit-log tr:has(td:contains("验收报告.pdf"))`).Text()), " "); !strings.Contains(att, "SHA-256 摘要: SHA-256 ab12ab12ab12…") || strings.Contains(att, digest) {
+				t.Errorf("the digest is not shortened and labelled: %s", att)
+			}
+
+			// A viewer who may read projects everywhere gets the link.
+			u := testenv.CreateUser(t, srv.DB, "aud2", model.RoleAuditor, model.DomainSys)
+			if err := srv.DB.CreateRoleAssignment(ctx, &model.RoleAssignment{UserID: u.ID, Role: model.RoleCityReviewer, Domain: model.DomainSys,
+				ValidFrom: time.Now().Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.App.Authz.Reload(ctx); err != nil {
+				t.Fatal(err)
+			}
+			aud2 := srv.Client(t)
+			aud2.Login("aud2", testenv.Password)
+			link := aud2.Get("/admin/audit-log?action=g:project").Doc(t).Find(fmt.Sprintf(`#audit-log a[href="/projects/%d"]`, p.ID))
+			if link.Length() != 1 || link.Text() != p.Title {
+				t.Errorf("link to the project for a city reviewer: %d %q", link.Length(), link.Text())
+			}
+			if res := aud2.Get(fmt.Sprintf("/projects/%d", p.ID)); res.Status != http.StatusOK {
+				t.Errorf("the linked project answers %d", res.Status)
+			}
+
+			// No statement per row: rows about 30 other projects of other
+			// alliances led by other units.
+			testenv.SameStatements(t, aud, "/admin/audit-log?limit=100&action=g:project", func() {
+				for range 3 {
+					a := allianceFixture(t, srv, 310104, "", "")
+					for range 10 {
+						lead := allianceFixtureMember(t, srv, a.ID, 310104).UnitID
+						evaluate(projectFixture(t, srv, a.ID, 310104, lead, model.ProjectEvaluated), lead)
+					}
+				}
+			})
+		})
+	}
+}
