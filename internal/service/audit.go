@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"tongxin/internal/authz"
@@ -53,6 +54,16 @@ func (s *Audit) List(ctx context.Context, actor model.Actor, f store.AuditFilter
 	return s.db.ListAudit(ctx, f, req)
 }
 
+// Names names the objects a page of the audit log refers to (kind → id →
+// name), in one statement per kind. The reader of the audit log sees the
+// names of whatever it records: that is what the log is for.
+func (s *Audit) Names(ctx context.Context, actor model.Actor, refs map[string][]int64) (map[string]map[int64]string, error) {
+	if err := s.authz.Check(actor.UserID, SysChain, "audit_log", "read"); err != nil {
+		return nil, err
+	}
+	return s.db.AuditNames(ctx, refs)
+}
+
 // exportBatch is how many rows an export reads per statement.
 const exportBatch = 500
 
@@ -85,7 +96,8 @@ func AuditFilterFields(f store.AuditFilter) map[string]string {
 	if !f.To.IsZero() {
 		out["to"] = f.To.UTC().Format(time.RFC3339)
 	}
-	for k, v := range map[string]string{"username": f.Username, "action": f.Action, "object_kind": f.ObjectKind, "object_id": f.ObjectID} {
+	for k, v := range map[string]string{"username": f.Username, "action": f.Action, "object_kind": f.ObjectKind, "object_id": f.ObjectID,
+		"actions": strings.Join(f.Actions, ","), "exclude_actions": strings.Join(f.ExcludeActions, ",")} {
 		if v != "" {
 			out[k] = v
 		}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,7 +20,13 @@ type AuditFilter struct {
 	// Username matches the actor's username anywhere (case-insensitive for latin).
 	Username string
 	// Action matches codes that start with it ("login." or "user.create").
-	Action     string
+	Action string
+	// Actions keeps the rows whose code is one of them (a kind of operation).
+	Actions []string
+	// ExcludeActions leaves out the rows whose code is one of them (the
+	// business operations leave out sign-ins and security events).
+	ExcludeActions []string
+
 	ObjectKind string
 	ObjectID   string
 	// MaxID keeps rows with id <= MaxID (archiving).
@@ -53,6 +61,12 @@ func (db *DB) auditQuery(ctx context.Context, f AuditFilter) *gorm.DB {
 	}
 	if f.Action != "" {
 		q = q.Where("audit_log.action LIKE ? ESCAPE '\\'", prefixPattern(f.Action))
+	}
+	if len(f.Actions) > 0 {
+		q = q.Where("audit_log.action IN ?", f.Actions)
+	}
+	if len(f.ExcludeActions) > 0 {
+		q = q.Where("audit_log.action NOT IN ?", f.ExcludeActions)
 	}
 	if f.ObjectKind != "" {
 		q = q.Where("audit_log.object_kind = ?", f.ObjectKind)
@@ -162,6 +176,76 @@ func (db *DB) DeleteArchivedAudit(ctx context.Context, maxID int64, before time.
 		return 0, err
 	}
 	return del.RowsAffected, nil
+}
+
+// auditNameSQL names the objects of each kind the audit log refers to: the
+// statement selects (id, name) for the ids bound to its one placeholder.
+var auditNameSQL = map[string]string{
+	"project":         "SELECT id, title FROM projects WHERE id IN ?",
+	"need":            "SELECT id, title FROM needs WHERE id IN ?",
+	"resource":        "SELECT id, title FROM resources WHERE id IN ?",
+	"alliance":        "SELECT id, name FROM alliances WHERE id IN ?",
+	"unit":            "SELECT id, name FROM units WHERE id IN ?",
+	"district":        "SELECT id, name FROM districts WHERE id IN ?",
+	"street":          "SELECT id, name FROM streets WHERE id IN ?",
+	"grid":            "SELECT id, name FROM grids WHERE id IN ?",
+	"service_site":    "SELECT id, name FROM service_sites WHERE id IN ?",
+	"committee":       "SELECT id, name FROM committees WHERE id IN ?",
+	"meeting":         "SELECT id, title FROM meetings WHERE id IN ?",
+	"user":            "SELECT id, display_name FROM users WHERE id IN ?",
+	"case":            "SELECT c.id, p.title FROM cases c JOIN projects p ON p.id = c.project_id WHERE c.id IN ?",
+	"claim":           "SELECT c.id, u.name FROM claims c JOIN units u ON u.id = c.claimant_unit_id WHERE c.id IN ?",
+	"membership":      "SELECT m.id, u.name FROM memberships m JOIN units u ON u.id = m.unit_id WHERE m.id IN ?",
+	"rotation_term":   "SELECT t.id, u.name FROM rotation_terms t JOIN units u ON u.id = t.unit_id WHERE t.id IN ?",
+	"rotation_duty":   "SELECT d.id, u.name FROM rotation_duties d JOIN rotation_terms t ON t.id = d.term_id JOIN units u ON u.id = t.unit_id WHERE d.id IN ?",
+	"dictionary_item": "SELECT id, label_zh FROM dictionary_items WHERE id IN ?",
+	"import_job":      "SELECT id, file_name FROM import_jobs WHERE id IN ?",
+	"api_token":       "SELECT id, name FROM api_tokens WHERE id IN ?",
+	"attachment":      "SELECT id, file_name FROM attachments WHERE id IN ?",
+	"role_assignment": "SELECT r.id, u.display_name FROM role_assignments r JOIN users u ON u.id = r.user_id WHERE r.id IN ?",
+}
+
+// AuditNameKinds reports whether AuditNames can name objects of kind.
+func AuditNameKinds(kind string) bool { _, ok := auditNameSQL[kind]; return ok }
+
+// AuditNames names the objects a page of the audit log refers to: one
+// statement per kind present, whatever the number of rows. Unknown kinds
+// and ids that no longer exist are left out.
+func (db *DB) AuditNames(ctx context.Context, refs map[string][]int64) (map[string]map[int64]string, error) {
+	out := make(map[string]map[int64]string, len(refs))
+	kinds := make([]string, 0, len(refs))
+	for k := range refs {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, kind := range kinds {
+		q, ok := auditNameSQL[kind]
+		ids := refs[kind]
+		if !ok || len(ids) == 0 {
+			continue
+		}
+		rows, err := db.conn(ctx).Raw(q, ids).Rows()
+		if err != nil {
+			return nil, err
+		}
+		names := make(map[int64]string, len(ids))
+		for rows.Next() {
+			var id int64
+			var name sql.NullString
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			names[id] = name.String
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		out[kind] = names
+	}
+	return out, nil
 }
 
 // prefixPattern escapes % and _ for a LIKE search of s at the start.

@@ -3,8 +3,12 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,18 +28,96 @@ func (s *Server) auditLog() *service.Audit {
 	return service.NewAudit(s.deps(), service.AuditOptions{})
 }
 
-// auditActions are the action codes the catalog labels (audit.action.<code>),
-// offered as suggestions in the filter; other codes are shown as they are.
-var auditActions = []string{
-	"login.success", "login.failure", "login.logout",
-	"user.create", "user.update", "user.disable", "user.enable", "user.unlock", "user.password_reset", "user.password_change",
-	"role_assignment.create", "role_assignment.revoke",
-	"session.revoke", "token.create", "token.revoke",
-	"audit.export", "audit.archive",
+// auditActionGroup is a kind of operation in the 操作 filter: the catalog
+// labels it audit.group.<Key>, each action audit.action.<code>.
+type auditActionGroup struct {
+	Key string
+	// Security marks sign-ins and security events, which the log leaves
+	// out by default (business operations) and shows as a choice of their own.
+	Security bool
+	Actions  []string
 }
 
-// auditKinds are the object kinds the catalog labels (audit.kind.<kind>).
-var auditKinds = []string{"user", "role_assignment", "session", "token", "audit_log"}
+// auditActionGroups lists every action the services write, by kind of
+// operation (TestAuditActionsHaveLabels reads the services' sources and
+// fails on an action that is missing here or from the catalog).
+var auditActionGroups = []auditActionGroup{
+	{Key: "project", Actions: []string{"project.create", "project.draft_from_need", "project.update", "project.submit", "project.approve",
+		"project.return", "project.start", "project.change_plan", "project.progress", "project.complete", "project.evaluate", "project.cancel",
+		"project.import"}},
+	{Key: "need", Actions: []string{"need.create", "need.update", "need.publish", "need.close", "need.expire", "need.status", "need.import"}},
+	{Key: "resource", Actions: []string{"resource.create", "resource.update", "resource.publish", "resource.withdraw", "resource.expire",
+		"resource.import"}},
+	{Key: "claim", Actions: []string{"claim.create", "claim.accept", "claim.reject", "claim.withdraw"}},
+	{Key: "case", Actions: []string{"case.nominate", "case.select", "case.decline"}},
+	{Key: "alliance", Actions: []string{"alliance.create", "alliance.update", "alliance.deactivate", "alliance.activate",
+		"membership.create", "membership.update", "membership.leave",
+		"committee.create", "committee.update", "committee.deactivate", "committee.activate", "committee.member_add", "committee.member_remove"}},
+	{Key: "meeting", Actions: []string{"meeting.create", "meeting.update", "meeting.hold", "meeting.cancel", "meeting.attendance",
+		"meeting.review_confirm", "meeting.letters", "meeting.projects_signed", "meeting.published", "meeting.terms_announced",
+		"calendar_feed.create"}},
+	{Key: "rotation", Actions: []string{"rotation_term.create", "rotation_term.plan", "rotation_term.hand_over", "rotation_term.delete",
+		"rotation_term.chair_roles", "rotation_duty.update"}},
+	{Key: "unit", Actions: []string{"unit.create", "unit.update", "unit.deactivate", "unit.activate", "unit.import"}},
+	{Key: "geo", Actions: []string{"street.create", "street.update", "street.deactivate", "street.activate",
+		"grid.create", "grid.update", "grid.deactivate", "grid.activate",
+		"service_site.create", "service_site.update", "service_site.deactivate", "service_site.activate"}},
+	{Key: "data", Actions: []string{"dictionary.create", "dictionary.update", "dictionary.deactivate", "dictionary.activate",
+		"import.create", "attachment.create"}},
+	{Key: "account", Actions: []string{"user.create", "user.update", "user.disable", "user.enable",
+		"role_assignment.create", "role_assignment.revoke", "audit.export", "audit.archive"}},
+	{Key: "security", Security: true, Actions: []string{"login.success", "login.failure", "login.logout", "user.password_change",
+		"user.password_reset", "user.unlock", "session.revoke", "token.create", "token.revoke"}},
+}
+
+// Values of the 操作 filter besides a group (g:<key>) and one action.
+const (
+	auditAllActions  = "all" // business operations and sign-ins together
+	auditGroupPrefix = "g:"  // a kind of operation
+	auditSecurityKey = "g:security"
+)
+
+// auditGroup finds a group by key.
+func auditGroup(key string) (auditActionGroup, bool) {
+	for _, g := range auditActionGroups {
+		if g.Key == key {
+			return g, true
+		}
+	}
+	return auditActionGroup{}, false
+}
+
+// auditSecurityActions are the sign-ins and security events.
+func auditSecurityActions() []string {
+	var out []string
+	for _, g := range auditActionGroups {
+		if g.Security {
+			out = append(out, g.Actions...)
+		}
+	}
+	return out
+}
+
+// auditKindPaths are the pages of the objects the log names, for links.
+var auditKindPaths = map[string]string{
+	"project": "/projects/", "need": "/needs/", "resource": "/resources/", "claim": "/claims/", "alliance": "/alliances/",
+	"unit": "/units/", "meeting": "/meetings/", "rotation_term": "/rotation-terms/", "street": "/streets/", "grid": "/grids/",
+	"service_site": "/service-sites/", "user": "/admin/users/", "import_job": "/imports/",
+}
+
+// auditIDFields name the object kind of the change fields that hold ids.
+var auditIDFields = map[string]string{
+	"alliance_id": "alliance", "unit_id": "unit", "unit_ids": "unit", "member_unit_ids": "unit", "claimant_unit_id": "unit",
+	"convenor_unit_id": "unit", "host_unit_id": "unit", "lead_unit_id": "unit", "managing_unit_id": "unit", "provider_unit_id": "unit",
+	"submitter_unit_id": "unit", "first_unit_id": "unit", "last_unit_id": "unit", "need_id": "need", "need_ids": "need",
+	"resource_id": "resource", "resource_ids": "resource", "project_id": "project", "meeting_id": "meeting", "committee_id": "committee",
+	"street_id": "street", "grid_id": "grid", "site_id": "service_site", "site_ids": "service_site", "service_site_id": "service_site",
+	"case_id": "case", "user_id": "user", "district_id": "district", "job_id": "import_job", "attachment_ids": "attachment",
+	"evidence_ids": "attachment",
+}
+
+// auditStatusPrefix is where the catalog keeps the status labels of a kind.
+var auditStatusPrefix = map[string]string{"rotation_term": "rotation.status.", "dictionary_item": "audit.value.status."}
 
 // auditFilterForm is the filter as typed, kept in the form and the URL.
 type auditFilterForm struct {
@@ -47,8 +129,11 @@ const auditFilterMaxLen = 64
 
 // parseAuditFilter reads the filter from the query. Dates are days in
 // Asia/Shanghai (to is inclusive); the API also takes RFC 3339 instants
-// (to is then exclusive).
-func parseAuditFilter(c echo.Context) (auditFilterForm, store.AuditFilter, error) {
+// (to is then exclusive). action is a code or its start (login.), a kind of
+// operation (g:project), or all; without it the page and its export show
+// the business operations (no sign-ins and security events) and the API
+// every row.
+func parseAuditFilter(c echo.Context, page bool) (auditFilterForm, store.AuditFilter, error) {
 	q := c.QueryParams()
 	form := auditFilterForm{
 		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
@@ -56,7 +141,7 @@ func parseAuditFilter(c echo.Context) (auditFilterForm, store.AuditFilter, error
 		ObjectKind: strings.TrimSpace(q.Get("object_kind")), ObjectID: strings.TrimSpace(q.Get("object_id")),
 	}
 	ve := &model.ValidationError{}
-	f := store.AuditFilter{Username: form.Username, Action: form.Action, ObjectKind: form.ObjectKind, ObjectID: form.ObjectID}
+	f := store.AuditFilter{Username: form.Username, ObjectKind: form.ObjectKind, ObjectID: form.ObjectID}
 	for field, v := range map[string]string{"from": form.From, "to": form.To, "username": form.Username,
 		"action": form.Action, "object_kind": form.ObjectKind, "object_id": form.ObjectID} {
 		switch {
@@ -65,6 +150,22 @@ func parseAuditFilter(c echo.Context) (auditFilterForm, store.AuditFilter, error
 		case !utf8.ValidString(v) || strings.ContainsFunc(v, isControl):
 			ve.Add(field, "form.control_chars")
 		}
+	}
+	switch a := form.Action; {
+	case ve.Fields["action"] != "":
+	case a == "":
+		if page {
+			f.ExcludeActions = auditSecurityActions()
+		}
+	case a == auditAllActions:
+	case strings.HasPrefix(a, auditGroupPrefix):
+		g, ok := auditGroup(strings.TrimPrefix(a, auditGroupPrefix))
+		if !ok {
+			ve.Add("action", "audit.bad_group")
+		}
+		f.Actions = g.Actions
+	default:
+		f.Action = a
 	}
 	if ve.Fields["from"] == "" && form.From != "" {
 		t, ok := parseAuditTime(form.From, false)
@@ -109,12 +210,24 @@ type auditPage struct {
 	Errors   map[string]string
 	Items    []auditRow
 	List     *ListView
-	Actions  []auditOption
+	Groups   []auditSelectGroup
 	Kinds    []auditOption
+	Security bool // the sign-ins and security events are shown
 	MoreOpen bool
+	// Other is an action typed in the URL (login.) that the select does
+	// not offer: it is kept as an option of its own.
+	Other string
 }
 
 type auditOption struct{ Code, Label string }
+
+// auditSelectGroup is an optgroup of the 操作 select: the whole kind of
+// operation first, then each action.
+type auditSelectGroup struct {
+	Label   string
+	All     auditOption
+	Options []auditOption
+}
 
 // auditRow is one row as the page and the export show it.
 type auditRow struct {
@@ -128,7 +241,9 @@ type auditRow struct {
 	ObjectKind  string
 	KindLabel   string
 	ObjectID    string
-	Domain      string
+	ObjectName  string // the object's name (title), else #id
+	ObjectURL   string // its page, when the viewer may open it
+	Domain      string // the domain by name
 	RequestID   string
 	Changes     []changeLine
 }
@@ -163,17 +278,147 @@ func changesText(lines []changeLine) string {
 	return strings.Join(parts, "; ")
 }
 
-func (s *Server) auditRow(loc string, e *model.AuditEntry) auditRow {
+// auditNames are the names of the objects a batch of rows refers to.
+type auditNames map[string]map[int64]string
+
+func (n auditNames) name(kind string, id int64) string { return n[kind][id] }
+
+// auditRefs collects the objects a batch of rows refers to, by kind.
+type auditRefs map[string]map[int64]bool
+
+func (r auditRefs) add(kind string, id int64) {
+	if id <= 0 || !store.AuditNameKinds(kind) {
+		return
+	}
+	if r[kind] == nil {
+		r[kind] = map[int64]bool{}
+	}
+	r[kind][id] = true
+}
+
+func (r auditRefs) addDomain(domain string) {
+	if kind, id, err := model.ParseDomain(domain); err == nil && kind != model.DomainSys {
+		r.add(kind, id)
+	}
+}
+
+// collect adds what one row refers to: its object, its domain, the ids and
+// domains in its changes.
+func (r auditRefs) collect(e *model.AuditEntry) {
+	if id, err := strconv.ParseInt(e.ObjectID, 10, 64); err == nil {
+		r.add(e.ObjectKind, id)
+	}
+	r.addDomain(e.Domain)
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(e.Changes), &m) != nil {
+		return
+	}
+	var walk func(field string, v json.RawMessage)
+	walk = func(field string, v json.RawMessage) {
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 {
+			return
+		}
+		switch v[0] {
+		case '[':
+			var arr []json.RawMessage
+			if json.Unmarshal(v, &arr) == nil {
+				for _, x := range arr {
+					walk(field, x)
+				}
+			}
+		case '{':
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(v, &obj) == nil {
+				for k, x := range obj {
+					walk(k, x)
+				}
+			}
+		case '"':
+			var s string
+			if json.Unmarshal(v, &s) == nil && strings.Contains(s, ":") {
+				r.addDomain(s)
+			}
+		default:
+			if kind, ok := auditIDFields[field]; ok {
+				if id, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+					r.add(kind, id)
+				}
+			}
+		}
+	}
+	for k, v := range m {
+		walk(k, v)
+	}
+}
+
+// auditNamesOf names what the rows refer to, in one statement per kind.
+func (s *Server) auditNamesOf(c echo.Context, rows []model.AuditEntry) (auditNames, error) {
+	refs := auditRefs{}
+	for i := range rows {
+		refs.collect(&rows[i])
+	}
+	if len(refs) == 0 {
+		return auditNames{}, nil
+	}
+	ids := make(map[string][]int64, len(refs))
+	for kind, set := range refs {
+		for id := range set {
+			ids[kind] = append(ids[kind], id)
+		}
+		slices.Sort(ids[kind])
+	}
+	return s.auditLog().Names(c.Request().Context(), actor(c), ids)
+}
+
+// auditRowView builds what a row shows. viewer is the user reading (0 in
+// exports: no links).
+func (s *Server) auditRowView(loc string, viewer int64, e *model.AuditEntry, names auditNames) auditRow {
 	r := auditRow{
 		ID: e.ID, Time: e.CreatedAt.In(Shanghai).Format(time.DateTime), Username: e.Username, UserID: e.UserID,
 		IP: e.IP, Action: e.Action, ActionLabel: s.labelOr(loc, "audit.action.", e.Action),
 		ObjectKind: e.ObjectKind, KindLabel: s.labelOr(loc, "audit.kind.", e.ObjectKind), ObjectID: e.ObjectID,
-		Domain: e.Domain, RequestID: e.RequestID, Changes: s.changeLines(loc, e.Changes),
+		Domain: s.auditDomain(loc, e.Domain, names), RequestID: e.RequestID,
+		Changes: s.changeLines(loc, e.ObjectKind, e.Action, e.Changes, names),
 	}
-	if e.Domain == model.DomainSys {
-		r.Domain = s.cat.T(loc, "audit.domain_sys")
+	if id, err := strconv.ParseInt(e.ObjectID, 10, 64); err == nil {
+		r.ObjectName = names.name(e.ObjectKind, id)
+		if r.ObjectName == "" {
+			r.ObjectName = "#" + e.ObjectID
+		}
+		if path, ok := auditKindPaths[e.ObjectKind]; ok && viewer != 0 && s.auditMayOpen(viewer, e) {
+			r.ObjectURL = path + e.ObjectID
+		}
+	} else if e.ObjectID != "" {
+		r.ObjectName = e.ObjectID
 	}
 	return r
+}
+
+// auditMayOpen reports whether the viewer may open the row's object: read
+// on its kind in the row's domain or the whole system. (A grant further up
+// the object's chain is not looked for: no link rather than a refusal.)
+func (s *Server) auditMayOpen(viewer int64, e *model.AuditEntry) bool {
+	chain := []string{model.DomainSys}
+	if e.Domain != "" && e.Domain != model.DomainSys {
+		chain = []string{e.Domain, model.DomainSys}
+	}
+	return s.authz.Can(viewer, chain, e.ObjectKind, "read")
+}
+
+// auditDomain names a domain: 全系统, 徐汇区, the alliance's or unit's name.
+func (s *Server) auditDomain(loc, domain string, names auditNames) string {
+	kind, id, err := model.ParseDomain(domain)
+	switch {
+	case err != nil:
+		return domain
+	case kind == model.DomainSys:
+		return s.cat.T(loc, "audit.domain_sys")
+	}
+	if n := names.name(kind, id); n != "" {
+		return n
+	}
+	return s.cat.T(loc, "profile.domain."+kind, id)
 }
 
 // labelOr translates prefix+code when the catalog knows it, else returns code.
@@ -187,7 +432,7 @@ func (s *Server) labelOr(loc, prefix, code string) string {
 // changeLines renders the changes JSON ({"field": [before, after]} or
 // {"field": value}) readably, fields in name order. Text that is not a JSON
 // object is shown as it is.
-func (s *Server) changeLines(loc, raw string) []changeLine {
+func (s *Server) changeLines(loc, kind, action, raw string, names auditNames) []changeLine {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return nil
@@ -202,31 +447,45 @@ func (s *Server) changeLines(loc, raw string) []changeLine {
 	}
 	sort.Strings(keys)
 	out := make([]changeLine, 0, len(keys))
+	cv := changeValuer{s: s, loc: loc, kind: kind, action: action, names: names}
 	for _, k := range keys {
 		l := changeLine{Field: s.labelOr(loc, "audit.field.", k)}
 		var pair []json.RawMessage
-		if err := json.Unmarshal(m[k], &pair); err == nil && len(pair) == 2 {
-			l.Pair, l.Before, l.After = true, s.changeValue(loc, pair[0]), s.changeValue(loc, pair[1])
+		if err := json.Unmarshal(m[k], &pair); err == nil && len(pair) == 2 && !strings.HasSuffix(k, "_ids") {
+			l.Pair, l.Before, l.After = true, cv.value(k, pair[0]), cv.value(k, pair[1])
 		} else {
-			l.After = s.changeValue(loc, m[k])
+			l.After = cv.value(k, m[k])
 		}
 		out = append(out, l)
 	}
 	return out
 }
 
-// changeValue shows one JSON value: null as （空）, a time in Shanghai, a flat
-// object as "key=value, …", anything else as its text.
-func (s *Server) changeValue(loc string, v json.RawMessage) string {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 || string(v) == "null" {
+// changeValuer shows the values of one row's changes.
+type changeValuer struct {
+	s            *Server
+	loc          string
+	kind, action string
+	names        auditNames
+}
+
+// hexDigest matches a SHA-256 in hex.
+var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// value shows one JSON value of field: null as （空）, money in 元, an id by
+// its object's name, a code by its label, a time in Shanghai, a digest
+// shortened, a flat object as "key=value, …", a list joined with 、.
+func (v changeValuer) value(field string, raw json.RawMessage) string {
+	s, loc := v.s, v.loc
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
 		return s.cat.T(loc, "audit.empty_value")
 	}
-	switch v[0] {
+	switch raw[0] {
 	case '"':
 		var str string
-		if err := json.Unmarshal(v, &str); err != nil {
-			return string(v)
+		if err := json.Unmarshal(raw, &str); err != nil {
+			return string(raw)
 		}
 		if t, err := time.Parse(time.RFC3339Nano, str); err == nil {
 			return t.In(Shanghai).Format(time.DateTime)
@@ -234,11 +493,17 @@ func (s *Server) changeValue(loc string, v json.RawMessage) string {
 		if str == "" {
 			return s.cat.T(loc, "audit.empty_value")
 		}
-		return str
+		if hexDigest.MatchString(str) {
+			return s.cat.T(loc, "audit.digest", str[:12])
+		}
+		if kind, _, err := model.ParseDomain(str); err == nil && strings.Contains(str, ":") && kind != "" {
+			return s.auditDomain(loc, str, v.names)
+		}
+		return v.code(field, str)
 	case '{':
 		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(v, &obj); err != nil {
-			return string(v)
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return string(raw)
 		}
 		if len(obj) == 0 {
 			return s.cat.T(loc, "audit.empty_value")
@@ -250,25 +515,133 @@ func (s *Server) changeValue(loc string, v json.RawMessage) string {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = s.labelOr(loc, "audit.field.", k) + "=" + s.changeValue(loc, obj[k])
+			parts[i] = s.labelOr(loc, "audit.field.", k) + "=" + v.value(k, obj[k])
 		}
 		return strings.Join(parts, ", ")
+	case '[':
+		var arr []json.RawMessage
+		if err := json.Unmarshal(raw, &arr); err != nil {
+			return string(raw)
+		}
+		if len(arr) == 0 {
+			return s.cat.T(loc, "audit.empty_value")
+		}
+		parts := make([]string, len(arr))
+		for i, x := range arr {
+			parts[i] = v.value(field, x)
+		}
+		return strings.Join(parts, "、")
+	case 't', 'f':
+		if string(raw) == "true" {
+			return s.cat.T(loc, "audit.yes")
+		}
+		return s.cat.T(loc, "audit.no")
+	}
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+		if strings.HasSuffix(field, "_fen") {
+			return fmtYuan(n)
+		}
+		if kind, ok := auditIDFields[field]; ok {
+			if name := v.names.name(kind, n); name != "" {
+				return name
+			}
+			return "#" + string(raw)
+		}
 	}
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, v); err != nil {
-		return string(v)
+	if err := json.Compact(&buf, raw); err != nil {
+		return string(raw)
 	}
 	return buf.String()
 }
 
-func (s *Server) auditOptions(loc string) (actions, kinds []auditOption) {
-	for _, a := range auditActions {
-		actions = append(actions, auditOption{Code: a, Label: s.cat.T(loc, "audit.action."+a)})
+// code shows a code by its label: a status in the object's kind, a grade, a
+// role, a reason … or the text as it is (free text, names).
+func (v changeValuer) code(field, str string) string {
+	var keys []string
+	if field == "status" || field == "from" || field == "to" || field == "from_status" || field == "to_status" {
+		if p, ok := auditStatusPrefix[v.kind]; ok {
+			keys = append(keys, p+str)
+		}
+		keys = append(keys, v.kind+".status."+str)
 	}
-	for _, k := range auditKinds {
-		kinds = append(kinds, auditOption{Code: k, Label: s.cat.T(loc, "audit.kind."+k)})
+	keys = append(keys, v.kind+"."+field+"."+str)
+	switch field {
+	case "role":
+		keys = append(keys, "role.name."+str)
+	case "grade":
+		keys = append(keys, "project.grade."+str)
+	case "level":
+		keys = append(keys, "case.level."+str)
+	case "visibility":
+		keys = append(keys, "lists.visibility."+str)
+	case "rank":
+		keys = append(keys, "membership.rank."+str)
+	case "reason":
+		if strings.HasPrefix(v.action, "login.") {
+			keys = append(keys, "login_event.reason."+str)
+		}
+	case "action":
+		keys = append(keys, "audit.action."+str)
 	}
-	return actions, kinds
+	keys = append(keys, "audit.value."+field+"."+str)
+	for _, k := range keys {
+		if v.s.cat.Has(k) {
+			return v.s.cat.T(v.loc, k)
+		}
+	}
+	return str
+}
+
+// fmtYuan shows an amount in fen as 元 with two decimals: 2,000.00 元.
+func fmtYuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return fmt.Sprintf("%s%s.%02d 元", sign, fmtInt(fen/100), fen%100)
+}
+
+// auditSelect is the 操作 select: the kinds of operation, each with its actions.
+func (s *Server) auditSelect(loc string) []auditSelectGroup {
+	out := make([]auditSelectGroup, 0, len(auditActionGroups))
+	for _, g := range auditActionGroups {
+		sg := auditSelectGroup{Label: s.cat.T(loc, "audit.group."+g.Key),
+			All: auditOption{Code: auditGroupPrefix + g.Key, Label: s.cat.T(loc, "audit.group_all", s.cat.T(loc, "audit.group."+g.Key))}}
+		for _, a := range g.Actions {
+			sg.Options = append(sg.Options, auditOption{Code: a, Label: s.cat.T(loc, "audit.action."+a)})
+		}
+		out = append(out, sg)
+	}
+	return out
+}
+
+// auditKindOptions are the object kinds the catalog labels.
+func (s *Server) auditKindOptions(loc string) []auditOption {
+	var out []auditOption
+	for _, k := range s.cat.Keys() {
+		if kind, ok := strings.CutPrefix(k, "audit.kind."); ok {
+			out = append(out, auditOption{Code: kind, Label: s.cat.T(loc, k)})
+		}
+	}
+	return out
+}
+
+// auditOffered reports whether the select offers the action filter value.
+func auditOffered(a string) bool {
+	if a == "" || a == auditAllActions {
+		return true
+	}
+	if g, ok := strings.CutPrefix(a, auditGroupPrefix); ok {
+		_, ok := auditGroup(g)
+		return ok
+	}
+	for _, g := range auditActionGroups {
+		if slices.Contains(g.Actions, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // auditPageRequest is the page request with the list's default order made
@@ -291,9 +664,13 @@ func (s *Server) auditLogList(c echo.Context) error {
 		return err
 	}
 	loc := Locale(c)
-	form, f, ferr := parseAuditFilter(c)
-	page := auditPage{Filter: form, MoreOpen: form.ObjectKind != "" || form.ObjectID != ""}
-	page.Actions, page.Kinds = s.auditOptions(loc)
+	form, f, ferr := parseAuditFilter(c, true)
+	page := auditPage{Filter: form, MoreOpen: form.ObjectKind != "" || form.ObjectID != "",
+		Security: form.Action == auditSecurityKey}
+	page.Groups, page.Kinds = s.auditSelect(loc), s.auditKindOptions(loc)
+	if !auditOffered(form.Action) {
+		page.Other = form.Action
+	}
 	status := http.StatusOK
 	var l model.List[model.AuditEntry]
 	if ve, ok := ferr.(*model.ValidationError); ok {
@@ -307,9 +684,14 @@ func (s *Server) auditLogList(c echo.Context) error {
 			return err
 		}
 	}
+	names, err := s.auditNamesOf(c, l.Items)
+	if err != nil {
+		return err
+	}
+	viewer := CurrentUser(c).ID
 	page.Items = make([]auditRow, len(l.Items))
 	for i := range l.Items {
-		page.Items[i] = s.auditRow(loc, &l.Items[i])
+		page.Items[i] = s.auditRowView(loc, viewer, &l.Items[i], names)
 	}
 	page.List = newListView(c, req, l, "/admin/audit-log/export")
 	title := s.cat.T(loc, "menu.audit_log")
@@ -319,14 +701,15 @@ func (s *Server) auditLogList(c echo.Context) error {
 }
 
 // auditLogExport is GET /admin/audit-log/export?format=xlsx|csv&<filter>:
-// the filtered rows, newest first, streamed in keyset batches. The export is
-// itself recorded in the audit log (audit.export).
+// the filtered rows, newest first, streamed in keyset batches, named a
+// batch at a time. The export is itself recorded in the audit log
+// (audit.export).
 func (s *Server) auditLogExport(c echo.Context) error {
 	format, err := report.ParseFormat(c.QueryParam("format"))
 	if err != nil {
 		return (&model.ValidationError{}).Add("format", "list.bad_format")
 	}
-	_, f, err := parseAuditFilter(c)
+	_, f, err := parseAuditFilter(c, true)
 	if err != nil {
 		return err
 	}
@@ -335,17 +718,43 @@ func (s *Server) auditLogExport(c echo.Context) error {
 	cols := []report.Column{
 		{Header: tr("audit.time"), Width: 20}, {Header: tr("audit.actor"), Width: 16}, {Header: tr("audit.ip"), Width: 16},
 		{Header: tr("audit.action"), Width: 14}, {Header: tr("audit.action_code"), Width: 22},
-		{Header: tr("audit.object_kind"), Width: 12}, {Header: tr("audit.object_id"), Width: 10},
+		{Header: tr("audit.object_kind"), Width: 12}, {Header: tr("audit.object_id"), Width: 10}, {Header: tr("audit.object"), Width: 30},
 		{Header: tr("audit.domain"), Width: 16}, {Header: tr("audit.request_id"), Width: 26}, {Header: tr("audit.changes"), Width: 60},
 	}
 	ctx := c.Request().Context()
 	return s.streamExport(c, format, tr("menu.audit_log"), cols, func(w report.Writer) error {
-		return s.auditLog().Export(ctx, actor(c), f, string(format), func(e *model.AuditEntry) error {
-			r := s.auditRow(loc, e)
-			return w.WriteRow(r.Time, r.Username, r.IP, r.ActionLabel, r.Action, r.KindLabel, r.ObjectID, r.Domain, r.RequestID, changesText(r.Changes))
+		batch := make([]model.AuditEntry, 0, auditExportBatch)
+		flush := func() error {
+			names, err := s.auditNamesOf(c, batch)
+			if err != nil {
+				return err
+			}
+			for i := range batch {
+				r := s.auditRowView(loc, 0, &batch[i], names)
+				if err := w.WriteRow(r.Time, r.Username, r.IP, r.ActionLabel, r.Action, r.KindLabel, r.ObjectID, r.ObjectName,
+					r.Domain, r.RequestID, changesText(r.Changes)); err != nil {
+					return err
+				}
+			}
+			batch = batch[:0]
+			return nil
+		}
+		err := s.auditLog().Export(ctx, actor(c), f, string(format), func(e *model.AuditEntry) error {
+			batch = append(batch, *e)
+			if len(batch) == auditExportBatch {
+				return flush()
+			}
+			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return flush()
 	})
 }
+
+// auditExportBatch is how many rows an export names at a time.
+const auditExportBatch = 500
 
 // apiAuditEntry is one row of GET /api/v1/audit-log.
 type apiAuditEntry struct {
@@ -383,7 +792,7 @@ func (s *Server) apiAuditLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, f, err := parseAuditFilter(c)
+	_, f, err := parseAuditFilter(c, false)
 	if err != nil {
 		return err
 	}

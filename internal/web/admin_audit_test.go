@@ -155,21 +155,37 @@ func TestAuditLogPages(t *testing.T) {
 				if s, _ := doc.Find(`#audit-log th[aria-sort]`).First().Attr("aria-sort"); s != "descending" {
 					t.Errorf("时间 header aria-sort %q, want descending", s)
 				}
+				// By default the business operations: no sign-ins.
 				rows := rowTexts(doc)
-				if len(rows) != 20 || !strings.Contains(rows[0][3], "登录成功") || !strings.Contains(rows[0][1], "aud") {
-					t.Errorf("unfiltered first row %v (of %d), want the auditor's own login, newest first", rows[0], len(rows))
+				if len(rows) != 20 || rows[0][3] != "custom.thing" {
+					t.Errorf("unfiltered first row %v (of %d), want the newest business operation", rows[0], len(rows))
+				}
+				for _, r := range rows {
+					if strings.Contains(r[3], "登录") {
+						t.Errorf("a sign-in among the business operations: %q", r)
+					}
+				}
+				if cur := doc.Find(`.tabs a[aria-current="page"]`).Text(); cur != "业务操作" {
+					t.Errorf("current tab %q", cur)
+				}
+				// Sign-ins and security events are a choice of their own.
+				rows = rowTexts(aud.Get("/admin/audit-log?action=g:security").Doc(t))
+				if len(rows) == 0 || rows[0][3] != "登录成功" || !strings.Contains(rows[0][1], "aud") {
+					t.Errorf("security events first row %v, want the auditor's own login, newest first", rows)
 				}
 				if got := doc.Find(".pager-total").Text(); !strings.Contains(got, "共") {
 					t.Errorf("pager total %q", got)
 				}
 
 				// One Shanghai day.
-				doc = aud.Get("/admin/audit-log?from=2026-03-05&to=2026-03-05").Doc(t)
+				doc = aud.Get("/admin/audit-log?from=2026-03-05&to=2026-03-05&action=all").Doc(t)
 				rows = rowTexts(doc)
+				// Actions, states, domains and reasons by their Chinese
+				// labels; the object by its name (role assignment 3 is sec's).
 				want := [][]string{
-					{"2026-03-05 23:30:00", "zhang.san", "10.0.0.3", "授予角色 role_assignment.create", "角色授权 #3", "district:310104", "req-3",
-						"角色: （空） → district_reviewer 生效时间: （空） → 2026-03-05 23:30:00"},
-					{"2026-03-05 10:00:00", "wang", "10.0.0.2", "登录失败 login.failure", "用户", "", "", "原因: bad_password"},
+					{"2026-03-05 23:30:00", "zhang.san", "10.0.0.3", "授予角色", "sec 角色授权", "徐汇区", "req-3",
+						"角色: （空） → 区级审核员 生效时间: （空） → 2026-03-05 23:30:00"},
+					{"2026-03-05 10:00:00", "wang", "10.0.0.2", "登录失败", "用户", "", "", "原因: 密码错误"},
 				}
 				if fmt.Sprintf("%q", rows) != fmt.Sprintf("%q", want) {
 					t.Errorf("5 March:\n got  %q\n want %q", rows, want)
@@ -189,6 +205,8 @@ func TestAuditLogPages(t *testing.T) {
 					{"username=LI.M", []string{"li.ming ID 5"}},
 					{"action=user.", []string{"li.ming ID 5"}},
 					{"action=login.&to=2026-03-31", []string{"wang"}},
+					{"action=g:security&to=2026-03-31", []string{"wang"}},
+					{"action=g:account", []string{"zhang.san", "li.ming ID 5"}},
 					{"action=create", nil},
 					{"object_kind=role_assignment&object_id=3", []string{"zhang.san"}},
 					{"object_kind=user&object_id=8&from=2026-03-01&to=2026-03-01", []string{"li.ming ID 5"}},
@@ -259,9 +277,9 @@ func TestAuditLogPages(t *testing.T) {
 			})
 
 			t.Run("exports parse back and are audited", func(t *testing.T) {
-				header := []string{"时间", "操作人", "IP", "操作", "操作代码", "对象类型", "对象编号", "范围", "请求编号", "变更"}
+				header := []string{"时间", "操作人", "IP", "操作", "操作代码", "对象类型", "对象编号", "对象", "范围", "请求编号", "变更"}
 				want := [][]string{header,
-					{"2026-03-01 09:00:00", "li.ming", "10.0.0.1", "新建用户", "user.create", "用户", "8", "全系统", "req-1", "姓名: （空） → 王小明; 联系电话: （空） → 13800000000"},
+					{"2026-03-01 09:00:00", "li.ming", "10.0.0.1", "新建用户", "user.create", "用户", "8", "#8", "全系统", "req-1", "姓名: （空） → 王小明; 联系电话: （空） → 13800000000"},
 				}
 				res := aud.Get("/admin/audit-log/export?format=csv&action=user.")
 				if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
@@ -325,7 +343,7 @@ func TestAuditLogPages(t *testing.T) {
 				}
 				// The page shows it readably.
 				rows := rowTexts(aud.Get("/admin/audit-log?action=audit.export").Doc(t))
-				if len(rows) != 3 || rows[1][3] != "导出操作日志 audit.export" || rows[1][7] != "筛选条件: 操作=user. 格式: xlsx" || rows[1][4] != "操作日志" {
+				if len(rows) != 3 || rows[1][3] != "导出操作日志" || rows[1][7] != "筛选条件: 操作=user. 格式: xlsx" || rows[1][4] != "操作日志" {
 					t.Errorf("export rows on the page: %q", rows)
 				}
 			})
@@ -395,6 +413,99 @@ func TestAuditLogPages(t *testing.T) {
 					"from=2026-03-06&to=2026-03-05", "username=%FF", "object_id=%00", "action=" + strings.Repeat("x", 65)} {
 					if _, res := get(q); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, `"error"`) {
 						t.Errorf("%s: %d %s", q, res.Status, res.Body)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestAuditLogNames: the log names what it records (the project's title, the
+// alliance, the lead unit), states and grades by their labels, money in 元,
+// a digest shortened and labelled; it links an object only for a viewer who
+// may open it; and it names a page of rows in as many statements whatever
+// the objects they refer to. Both databases.
+func TestAuditLogNames(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			srv := testenv.NewGuardedServer(t, d)
+			ctx := t.Context()
+			a := allianceFixture(t, srv, 310104, "凌云路街道区域化党建联盟", "")
+			lead := allianceFixtureMember(t, srv, a.ID, 310104).UnitID
+			leadUnit, err := srv.DB.UnitByID(ctx, lead)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := projectFixture(t, srv, a.ID, 310104, lead, model.ProjectEvaluated)
+			evaluate := func(p *model.Project, lead int64) {
+				t.Helper()
+				if err := srv.DB.AppendAudit(ctx, &model.AuditEntry{Username: "rev", Action: "project.evaluate", ObjectKind: "project",
+					ObjectID: fmt.Sprint(p.ID), Domain: model.DomainOf(model.DomainAlliance, p.AllianceID),
+					Changes: fmt.Sprintf(`{"status":["completed","evaluated"],"grade":[null,"excellent"],"funds_spent_fen":[0,200000],"lead_unit_id":[null,%d]}`, lead)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			evaluate(p, lead)
+			digest := strings.Repeat("ab12", 16)
+			if err := srv.DB.AppendAudit(ctx, &model.AuditEntry{Username: "sec", Action: "attachment.create", ObjectKind: "attachment",
+				ObjectID: "77", Domain: model.DomainOf(model.DomainAlliance, a.ID), Changes: `{"sha256":"` + digest + `","file_name":"验收报告.pdf"}`}); err != nil {
+				t.Fatal(err)
+			}
+			srv.CreateUser(t, "aud", model.RoleAuditor, model.DomainSys)
+			aud := srv.Client(t)
+			aud.Login("aud", testenv.Password)
+
+			doc := aud.Get("/admin/audit-log?action=all").Doc(t)
+			row := doc.Find(fmt.Sprintf(`#audit-log tr:has(td:contains(%q))`, p.Title))
+			if row.Length() != 1 {
+				t.Fatalf("no row names the project %q: %s", p.Title, doc.Find("#audit-log").Text())
+			}
+			text := strings.Join(strings.Fields(row.Text()), " ")
+			for _, want := range []string{"项目评估", a.Name, "状态: 已结项 → 已评估", "评估等级: （空） → 优", "已用经费: 0.00 元 → 2,000.00 元",
+				"牵头单位: （空） → " + leadUnit.Name} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the evaluation row lacks %q: %s", want, text)
+				}
+			}
+			for _, code := range []string{"project.evaluate", "completed", "excellent", "funds_spent_fen", "alliance:", "#" + fmt.Sprint(p.ID)} {
+				if strings.Contains(text, code) {
+					t.Errorf("the evaluation row shows the code %q: %s", code, text)
+				}
+			}
+			if row.Find("a[href]").Length() != 0 {
+				t.Errorf("the auditor, who may not open projects, gets a link")
+			}
+			if att := strings.Join(strings.Fields(doc.Find(`#audit-log tr:has(td:contains("验收报告.pdf"))`).Text()), " "); !strings.Contains(att, "SHA-256 摘要: SHA-256 ab12ab12ab12…") || strings.Contains(att, digest) {
+				t.Errorf("the digest is not shortened and labelled: %s", att)
+			}
+
+			// A viewer who may read projects everywhere gets the link.
+			u := testenv.CreateUser(t, srv.DB, "aud2", model.RoleAuditor, model.DomainSys)
+			if err := srv.DB.CreateRoleAssignment(ctx, &model.RoleAssignment{UserID: u.ID, Role: model.RoleCityReviewer, Domain: model.DomainSys,
+				ValidFrom: time.Now().Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.App.Authz.Reload(ctx); err != nil {
+				t.Fatal(err)
+			}
+			aud2 := srv.Client(t)
+			aud2.Login("aud2", testenv.Password)
+			link := aud2.Get("/admin/audit-log?action=g:project").Doc(t).Find(fmt.Sprintf(`#audit-log a[href="/projects/%d"]`, p.ID))
+			if link.Length() != 1 || link.Text() != p.Title {
+				t.Errorf("link to the project for a city reviewer: %d %q", link.Length(), link.Text())
+			}
+			if res := aud2.Get(fmt.Sprintf("/projects/%d", p.ID)); res.Status != http.StatusOK {
+				t.Errorf("the linked project answers %d", res.Status)
+			}
+
+			// No statement per row: rows about 30 other projects of other
+			// alliances led by other units.
+			testenv.SameStatements(t, aud, "/admin/audit-log?limit=100&action=g:project", func() {
+				for range 3 {
+					a := allianceFixture(t, srv, 310104, "", "")
+					for range 10 {
+						lead := allianceFixtureMember(t, srv, a.ID, 310104).UnitID
+						evaluate(projectFixture(t, srv, a.ID, 310104, lead, model.ProjectEvaluated), lead)
 					}
 				}
 			})

@@ -64,7 +64,7 @@ var apiDocs = map[string]apiDoc{
 
 	"GET /api/v1/audit-log": {Tag: "audit", Summary: "The audit log, newest first (audit admin only)", Response: "list:AuditEntry", Query: withList(map[string]string{
 		"from": "from this day (YYYY-MM-DD, Asia/Shanghai) or this instant (RFC 3339)", "to": "up to and including this day, or before this instant",
-		"username": "username contains", "action": "action code starts with, e.g. login. or user.create", "object_kind": "object kind, e.g. user", "object_id": "object id"})},
+		"username": "username contains", "action": "action code starts with, e.g. login. or user.create; g:<kind> for a kind of operation (g:project, g:security …); all or empty for every row", "object_kind": "object kind, e.g. user", "object_id": "object id"})},
 
 	"GET /api/v1/role-assignments":             {Tag: "roles", Summary: "A user's role assignments", Response: "list:RoleAssignment", Query: map[string]string{"user_id": "the user (required)"}},
 	"POST /api/v1/role-assignments":            {Tag: "roles", Summary: "Grant a role in a domain for a window", Body: "Grant", Response: "RoleAssignment"},
