@@ -430,7 +430,7 @@ func (h *resourceHandler) Check(ctx context.Context, row importer.Row) (string, 
 	unit := h.ownerCheck(ve, row, "provider_unit_id")
 	in := ResourceInput{AllianceID: h.target.AllianceID, ProviderUnitID: unit, Title: h.cell(row, "title"),
 		Description: h.cell(row, "description"), Kind: h.code(model.DictResourceKind, h.cell(row, "kind")),
-		Category: h.code(model.DictNeedCategory, h.cell(row, "category")), StreetID: h.street(h.cell(row, "street_id")),
+		Category: h.code(model.DictNeedCategory, h.cell(row, "category")), StreetID: h.streetRef(ve, row),
 		Capacity: listImportNumber(ve, "capacity", h.cell(row, "capacity")), Measure: h.code(model.DictMeasure, h.cell(row, "measure")),
 		Visibility: h.visibility(h.cell(row, "visibility"))}
 	if v := h.cell(row, "service_site_id"); v != "" {
