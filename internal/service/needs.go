@@ -520,6 +520,10 @@ func (s *Needs) Update(ctx context.Context, actor model.Actor, id int64, in Need
 		if err := s.db.UpdateNeed(ctx, &next, in.Version); err != nil {
 			return err
 		}
+		// A smaller quantity closes the pending claims that no longer fit.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetNeed, id); err != nil {
+			return err
+		}
 		if out, err = s.db.NeedByID(ctx, id); err != nil {
 			return err
 		}
@@ -577,6 +581,10 @@ func (s *Needs) transition(ctx context.Context, actor model.Actor, id int64, ver
 			return model.Rule("need_wanted_by_past", "need.publish_wanted_by_past")
 		}
 		if err := s.db.SetNeedStatus(ctx, id, version, prev.Status, to, reason); err != nil {
+			return err
+		}
+		// A closed need takes no more claims: its pending ones are closed.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetNeed, id); err != nil {
 			return err
 		}
 		if out, err = s.db.NeedByID(ctx, id); err != nil {

@@ -323,6 +323,10 @@ func (s *Resources) Update(ctx context.Context, actor model.Actor, id int64, in 
 		if err := s.db.UpdateResource(ctx, &next, in.Version, prev.Status); err != nil {
 			return err
 		}
+		// A smaller capacity closes the pending claims that no longer fit.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetResource, id); err != nil {
+			return err
+		}
 		if out, err = s.db.ResourceByID(ctx, id); err != nil {
 			return err
 		}
@@ -382,6 +386,10 @@ func (s *Resources) transition(ctx context.Context, actor model.Actor, id int64,
 			return model.Rule("resource_until_past", "resource.publish_until_past")
 		}
 		if err := s.db.SetResourceStatus(ctx, id, version, prev.Status, to, reason); err != nil {
+			return err
+		}
+		// A withdrawn resource takes no more claims: its pending ones are closed.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetResource, id); err != nil {
 			return err
 		}
 		if out, err = s.db.ResourceByID(ctx, id); err != nil {
