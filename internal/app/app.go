@@ -158,7 +158,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	jobs.Add("lists.expire", 15*time.Minute, func(ctx context.Context) error {
 		res, err := service.ExpireLists(ctx, db, service.AllianceToday(db.Now()))
 		if err == nil && res.Needs+res.Resources > 0 {
-			log.Info("lists expired", "needs", res.Needs, "resources", res.Resources)
+			log.Info("lists expired", "needs", res.Needs, "resources", res.Resources, "claims_closed", res.Claims)
 		}
 		return err
 	})

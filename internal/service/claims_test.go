@@ -221,26 +221,9 @@ func TestClaimCoverage(t *testing.T) {
 			t.Errorf("accepting a rejected claim: %v", err)
 		}
 
-		// 6 more would make 10: allowed. But first, a claim that no longer
-		// fits: 4 accepted + 7 > 10 answers 409 naming the 6 that remain.
+		// The claimant withdraws a pending claim; the owner may not withdraw it.
 		c4 := w.claim(w.claimantContact, onNeed(6))
 		c5 := w.claim(w.claimantContact, onNeed(6))
-		if _, err := w.svc.Accept(ctx, w.sec, c3.ID, 0); err != nil {
-			t.Fatal(err)
-		}
-		coverage(model.CoverageComplete, model.NeedClaimed, 10)
-		_, err = w.svc.Accept(ctx, w.sec, c4.ID, 0)
-		var ce *model.ConflictError
-		if !errors.As(err, &ce) || ce.Message != "claim.exceeds" || len(ce.Args) != 2 || fmt.Sprint(ce.Args[0]) != "0" || ce.Args[1] != "人次" {
-			t.Fatalf("accept past the quantity: %#v", err)
-		}
-		coverage(model.CoverageComplete, model.NeedClaimed, 10)
-		// A new claim on a claimed need is refused.
-		if _, err := w.svc.Create(ctx, w.claimantContact, onNeed(1)); claimRuleCode(err) != "not_claimable" {
-			t.Errorf("claim on a claimed need: %v", err)
-		}
-
-		// The claimant withdraws a pending claim; the owner may not withdraw it.
 		if _, err := w.svc.Withdraw(ctx, w.ownerContact, c5.ID, 0); !errors.Is(err, model.ErrForbidden) {
 			t.Errorf("owner withdrawing: %v", err)
 		}
@@ -250,9 +233,30 @@ func TestClaimCoverage(t *testing.T) {
 		if _, err := w.svc.Accept(ctx, w.sec, c5.ID, 0); claimRuleCode(err) != "claim_not_pending" {
 			t.Errorf("accepting a withdrawn claim: %v", err)
 		}
-		coverage(model.CoverageComplete, model.NeedClaimed, 10)
 
-		// The claimant's contact heard of two acceptances and one rejection.
+		// 6 more make 10: the need is claimed in full, and the pending claim
+		// that no longer fits (c4, 6 more) is closed with it: rejected, with
+		// the reason, by the one who accepted.
+		if _, err := w.svc.Accept(ctx, w.sec, c3.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		coverage(model.CoverageComplete, model.NeedClaimed, 10)
+		closed, err := db.ClaimByID(ctx, c4.ID)
+		if err != nil || closed.Status != model.ClaimRejected || closed.Reason != "需求已全部认领，剩余 0 人次" ||
+			closed.DecidedBy == nil || *closed.DecidedBy != w.sec.UserID {
+			t.Fatalf("the claim that no longer fits: %+v %v", closed, err)
+		}
+		if _, err := w.svc.Accept(ctx, w.sec, c4.ID, 0); claimRuleCode(err) != "claim_not_pending" {
+			t.Fatalf("accepting the closed claim: %#v", err)
+		}
+		coverage(model.CoverageComplete, model.NeedClaimed, 10)
+		// A new claim on a claimed need is refused.
+		if _, err := w.svc.Create(ctx, w.claimantContact, onNeed(1)); claimRuleCode(err) != "not_claimable" {
+			t.Errorf("claim on a claimed need: %v", err)
+		}
+
+		// The claimant's contact heard of two acceptances and two rejections
+		// (one by the owner, one by the need being claimed in full).
 		l, err := w.inbox.List(ctx, w.claimantContact, false, model.PageRequest{})
 		if err != nil {
 			t.Fatal(err)
@@ -264,7 +268,7 @@ func TestClaimCoverage(t *testing.T) {
 				t.Errorf("notification without subject: %+v", x)
 			}
 		}
-		if kinds[model.NotifyClaimAccepted] != 2 || kinds[model.NotifyClaimRejected] != 1 || len(l.Items) != 3 {
+		if kinds[model.NotifyClaimAccepted] != 2 || kinds[model.NotifyClaimRejected] != 2 || len(l.Items) != 4 {
 			t.Errorf("claimant's inbox: %v", kinds)
 		}
 		// The owner heard of the withdrawal.
@@ -286,7 +290,7 @@ func TestClaimCoverage(t *testing.T) {
 		for _, e := range entries.Items {
 			acts[e.Action]++
 		}
-		if acts[service.ActionClaimCreate] != 5 || acts[service.ActionClaimAccept] != 2 || acts[service.ActionClaimReject] != 1 || acts[service.ActionClaimWithdraw] != 1 {
+		if acts[service.ActionClaimCreate] != 5 || acts[service.ActionClaimAccept] != 2 || acts[service.ActionClaimReject] != 2 || acts[service.ActionClaimWithdraw] != 1 {
 			t.Errorf("audit: %v", acts)
 		}
 	})
@@ -407,7 +411,9 @@ func TestClaimRules(t *testing.T) {
 
 // TestClaimsConcurrentAccept: 50 claims of 1 on a resource of capacity 10,
 // made at once by 50 units and accepted at once by the secretary: exactly 10
-// are accepted and 40 answer 409 naming what remains; the resource is
+// are accepted; the other 40 are refused, either with a 409 naming what
+// remains or, once the resource is used up, because its exhaustion has
+// closed them already (rejected, their units told); the resource is
 // exhausted at 10. Run it under -race.
 func TestClaimsConcurrentAccept(t *testing.T) {
 	testenv.EachDialect(t, func(t *testing.T, db *store.DB) {
@@ -463,7 +469,8 @@ func TestClaimsConcurrentAccept(t *testing.T) {
 			switch {
 			case err == nil:
 				accepted++
-			case errors.As(err, &ce) && ce.Message == "claim.exceeds" && fmt.Sprint(ce.Args[0]) == "0":
+			case errors.As(err, &ce) && ce.Message == "claim.exceeds" && fmt.Sprint(ce.Args[0]) == "0",
+				claimRuleCode(err) == "claim_not_pending":
 				refused++
 			default:
 				t.Errorf("accept %d: %v", i, err)
@@ -479,6 +486,15 @@ func TestClaimsConcurrentAccept(t *testing.T) {
 		l, err := db.ListClaims(ctx, store.ClaimFilter{ResourceID: r.ID, Status: model.ClaimAccepted, Scope: model.Scope{All: true}}, model.PageRequest{})
 		if err != nil || l.Total != 10 {
 			t.Fatalf("accepted claims in the database: %d %v", l.Total, err)
+		}
+		l, err = db.ListClaims(ctx, store.ClaimFilter{ResourceID: r.ID, Status: model.ClaimRejected, Scope: model.Scope{All: true}}, model.PageRequest{Limit: 100})
+		if err != nil || l.Total != 40 {
+			t.Fatalf("closed claims in the database: %d %v", l.Total, err)
+		}
+		for _, c := range l.Items {
+			if c.Reason != "资源已用完，剩余 0 场" {
+				t.Fatalf("closed claim %d: reason %q", c.ID, c.Reason)
+			}
 		}
 	})
 }

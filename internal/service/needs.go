@@ -518,6 +518,10 @@ func (s *Needs) Update(ctx context.Context, actor model.Actor, id int64, in Need
 		if err := s.db.UpdateNeed(ctx, &next, in.Version); err != nil {
 			return err
 		}
+		// A smaller quantity closes the pending claims that no longer fit.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetNeed, id); err != nil {
+			return err
+		}
 		if out, err = s.db.NeedByID(ctx, id); err != nil {
 			return err
 		}
@@ -577,6 +581,10 @@ func (s *Needs) transition(ctx context.Context, actor model.Actor, id int64, ver
 		if err := s.db.SetNeedStatus(ctx, id, version, prev.Status, to, reason); err != nil {
 			return err
 		}
+		// A closed need takes no more claims: its pending ones are closed.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetNeed, id); err != nil {
+			return err
+		}
 		if out, err = s.db.NeedByID(ctx, id); err != nil {
 			return err
 		}
@@ -604,6 +612,8 @@ const (
 	MsgImportBadSiteRow   = "import.row_bad_site"
 	MsgImportDupTitleRow  = "import.row_dup_title"
 	MsgImportNeedAlliance = "import.needs_alliance_only"
+	// MsgImportBadVisibilityRow: the 可见范围 cell names no visibility.
+	MsgImportBadVisibilityRow = "import.row_bad_visibility"
 )
 
 // listImport is what the needs and resources imports share: the target
@@ -716,6 +726,18 @@ func (h *listImport) street(v string) *int64 {
 	return &id
 }
 
+// streetRef resolves the 所属街镇 cell of row: nil when empty; a name or
+// code that is not an active street of the district is a row error on
+// street_id (never a need or resource imported without its street).
+func (h *listImport) streetRef(ve *model.ValidationError, row importer.Row) *int64 {
+	id := h.street(h.cell(row, "street_id"))
+	if id != nil && *id < 0 {
+		ve.Add("street_id", "lists.bad_street")
+		return nil
+	}
+	return id
+}
+
 var listVisibilityLabels = map[string]string{"本联盟": model.VisibleAlliance, "联盟": model.VisibleAlliance, "本区": model.VisibleDistrict,
 	"区": model.VisibleDistrict, "全市": model.VisibleCity, "市": model.VisibleCity}
 
@@ -780,6 +802,8 @@ func (h *listImport) reason(row importer.Row, ve *model.ValidationError) string 
 			msg = t(MsgImportBadCodeRow, h.cell(row, c.Field), h.labels[kind])
 		case "lists.bad_street", "lists.street_other_district":
 			msg = t(MsgImportBadStreetRow, h.cell(row, c.Field))
+		case "lists.bad_visibility":
+			msg = t(MsgImportBadVisibilityRow, h.cell(row, c.Field))
 		}
 		parts = append(parts, t(MsgImportReasonPart, c.Header, msg))
 		done[c.Field] = true
@@ -837,7 +861,7 @@ func (h *needHandler) Check(ctx context.Context, row importer.Row) (string, erro
 	unit := h.ownerCheck(ve, row, "submitter_unit_id")
 	in := NeedInput{AllianceID: h.target.AllianceID, SubmitterUnitID: unit, Title: h.cell(row, "title"),
 		Description: h.cell(row, "description"), Category: h.code(model.DictNeedCategory, h.cell(row, "category")),
-		ResourceKind: h.code(model.DictResourceKind, h.cell(row, "resource_kind")), StreetID: h.street(h.cell(row, "street_id")),
+		ResourceKind: h.code(model.DictResourceKind, h.cell(row, "resource_kind")), StreetID: h.streetRef(ve, row),
 		Quantity: listImportNumber(ve, "quantity", h.cell(row, "quantity")), Measure: h.code(model.DictMeasure, h.cell(row, "measure")),
 		Beneficiaries: listImportNumber(ve, "beneficiaries", h.cell(row, "beneficiaries")), Visibility: h.visibility(h.cell(row, "visibility"))}
 	if d, ok := listImportDay(h.cell(row, "wanted_by")); ok {

@@ -846,6 +846,10 @@ func (s *Projects) moveNeeds(ctx context.Context, actor model.Actor, p *model.Pr
 	}
 	changes[key] = moved
 	for _, id := range moved {
+		// A need in a project or fulfilled takes no more claims.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetNeed, id); err != nil {
+			return err
+		}
 		if err := audit(ctx, s.db, actor, "need.status", "need", id, projectDomain(p), map[string]any{
 			"status": Change{before[id], to}, "project_id": p.ID}); err != nil {
 			return err

@@ -321,6 +321,10 @@ func (s *Resources) Update(ctx context.Context, actor model.Actor, id int64, in 
 		if err := s.db.UpdateResource(ctx, &next, in.Version, prev.Status); err != nil {
 			return err
 		}
+		// A smaller capacity closes the pending claims that no longer fit.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetResource, id); err != nil {
+			return err
+		}
 		if out, err = s.db.ResourceByID(ctx, id); err != nil {
 			return err
 		}
@@ -382,6 +386,10 @@ func (s *Resources) transition(ctx context.Context, actor model.Actor, id int64,
 		if err := s.db.SetResourceStatus(ctx, id, version, prev.Status, to, reason); err != nil {
 			return err
 		}
+		// A withdrawn resource takes no more claims: its pending ones are closed.
+		if _, err := closeStrandedClaims(ctx, s.db, actor, model.TargetResource, id); err != nil {
+			return err
+		}
 		if out, err = s.db.ResourceByID(ctx, id); err != nil {
 			return err
 		}
@@ -428,7 +436,7 @@ func (h *resourceHandler) Check(ctx context.Context, row importer.Row) (string, 
 	unit := h.ownerCheck(ve, row, "provider_unit_id")
 	in := ResourceInput{AllianceID: h.target.AllianceID, ProviderUnitID: unit, Title: h.cell(row, "title"),
 		Description: h.cell(row, "description"), Kind: h.code(model.DictResourceKind, h.cell(row, "kind")),
-		Category: h.code(model.DictNeedCategory, h.cell(row, "category")), StreetID: h.street(h.cell(row, "street_id")),
+		Category: h.code(model.DictNeedCategory, h.cell(row, "category")), StreetID: h.streetRef(ve, row),
 		Capacity: listImportNumber(ve, "capacity", h.cell(row, "capacity")), Measure: h.code(model.DictMeasure, h.cell(row, "measure")),
 		Visibility: h.visibility(h.cell(row, "visibility"))}
 	if v := h.cell(row, "service_site_id"); v != "" {

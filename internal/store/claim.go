@@ -249,6 +249,18 @@ func (db *DB) DecideClaim(ctx context.Context, id int64, version int, from, to s
 	return nil
 }
 
+// PendingClaimsOn lists the pending claims on a need or resource (target
+// model.TargetNeed or model.TargetResource), oldest first.
+func (db *DB) PendingClaimsOn(ctx context.Context, target string, id int64) ([]model.Claim, error) {
+	col := "resource_id"
+	if target == model.TargetNeed {
+		col = "need_id"
+	}
+	var out []model.Claim
+	err := db.conn(ctx).Where("target = ? AND "+col+" = ? AND status = ?", target, id, model.ClaimPending).Order("id").Find(&out).Error
+	return out, err
+}
+
 // ClaimNeed loads a need for a claim. With lock, on Postgres, it takes the
 // row lock that serialises the accepts of its claims until the transaction
 // ends (FOR NO KEY UPDATE: it conflicts with itself and with UPDATE of the

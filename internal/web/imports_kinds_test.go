@@ -35,3 +35,33 @@ func TestImportKindsFollowTheirRight(t *testing.T) {
 		t.Errorf("new-import button: %q", href)
 	}
 }
+
+// TestImportHelpSaysWhatARowIs: each kind's upload page says what one row
+// of that kind is (每行一条需求, not 每行一家单位 for needs), on both databases.
+func TestImportHelpSaysWhatARowIs(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			srv := testenv.NewServer(t, d)
+			al := allianceFixture(t, srv, 310104, "导入说明联盟", "")
+			srv.CreateUser(t, "imp_sec", model.RoleAllianceSecretary, model.DomainOf(model.DomainAlliance, al.ID))
+			c := srv.Client(t)
+			c.Login("imp_sec", testenv.Password)
+			for kind, row := range map[string]string{"units": "每行一家单位", "needs": "每行一条需求", "resources": "每行一项资源", "projects": "每行一个项目"} {
+				res := c.Get("/imports/new?kind=" + kind)
+				if res.Status != http.StatusOK {
+					t.Errorf("%s: %d", kind, res.Status)
+					continue
+				}
+				body := res.Doc(t).Find("#main").Text()
+				if !strings.Contains(body, row) {
+					t.Errorf("the %s import's help does not say %s", kind, row)
+				}
+				for other, w := range map[string]string{"units": "每行一家单位", "needs": "每行一条需求", "resources": "每行一项资源", "projects": "每行一个项目"} {
+					if other != kind && strings.Contains(body, w) {
+						t.Errorf("the %s import's help says %s", kind, w)
+					}
+				}
+			}
+		})
+	}
+}

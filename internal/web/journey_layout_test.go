@@ -85,7 +85,7 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 				b.SendKeys(`#username`, user)
 				b.SendKeys(`#password`, testenv.Password)
 				b.Submit(`form[action="/login"]`)
-				b.WaitVisible(`#main`)
+				b.Run(chromedp.WaitReady(chromedp.CSS(`nav.sidebar`)))
 				menu := testenv.RunValue(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("nav.sidebar a.menu-item")].map(a => a.getAttribute("href"))`))
 				if len(menu) == 0 {
 					t.Fatalf("%s has no menu", user)

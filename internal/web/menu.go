@@ -44,18 +44,20 @@ var menuEntries = []menuEntry{
 	{"menu.group.system", "menu.imports", "/imports"},
 }
 
-// menu builds the left menu for the current user.
-func (s *Server) menu(c echo.Context) []MenuGroup {
+// menu builds the left menu for the current user. One entry at most is
+// lit: the one a breadcrumb of the page links to (the deepest such crumb:
+// a project under review sits under 审核队列, not 项目清单), else the entry
+// whose URL is the longest prefix of the path (/reports/counters lights
+// 计数口径 alone, not 报表 too).
+func (s *Server) menu(c echo.Context, crumbs []Crumb) []MenuGroup {
 	loc := Locale(c)
-	current := c.Request().URL.Path
 	var groups []MenuGroup
 	for _, e := range menuEntries {
 		p, ok := s.perms[http.MethodGet+" "+e.url]
 		if !ok || !s.mayOpen(c, p) {
 			continue
 		}
-		active := current == e.url || (e.url != "/" && strings.HasPrefix(current, e.url+"/"))
-		item := MenuItem{Label: s.cat.T(loc, e.label), URL: e.url, Active: active}
+		item := MenuItem{Label: s.cat.T(loc, e.label), URL: e.url}
 		label := s.cat.T(loc, e.group)
 		if n := len(groups); n > 0 && groups[n-1].Label == label {
 			groups[n-1].Items = append(groups[n-1].Items, item)
@@ -63,7 +65,51 @@ func (s *Server) menu(c echo.Context) []MenuGroup {
 		}
 		groups = append(groups, MenuGroup{Label: label, Items: []MenuItem{item}})
 	}
+	if it := activeMenuItem(groups, c.Request().URL.Path, crumbs); it != nil {
+		it.Active = true
+	}
 	return groups
+}
+
+// activeMenuItem picks the entry of groups to light for a page at path with
+// crumbs (see menu).
+func activeMenuItem(groups []MenuGroup, path string, crumbs []Crumb) *MenuItem {
+	find := func(match func(url string) int) *MenuItem {
+		var best *MenuItem
+		bestLen := 0
+		for gi := range groups {
+			for ii := range groups[gi].Items {
+				it := &groups[gi].Items[ii]
+				if n := match(it.URL); n > bestLen {
+					best, bestLen = it, n
+				}
+			}
+		}
+		return best
+	}
+	for i := len(crumbs) - 1; i >= 0; i-- {
+		u := crumbs[i].URL
+		if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+		if u == "" || u == "/" {
+			continue
+		}
+		if it := find(func(url string) int {
+			if url == u {
+				return len(url)
+			}
+			return 0
+		}); it != nil {
+			return it
+		}
+	}
+	return find(func(url string) int {
+		if path == url || (url != "/" && strings.HasPrefix(path, url+"/")) {
+			return len(url)
+		}
+		return 0
+	})
 }
 
 // mayOpen reports whether the current user passes a route's permission.

@@ -548,7 +548,11 @@ func (s *Server) renderProjectShow(c echo.Context, status int, id int64, forms p
 	if p.Upd.HappenedOn == "" && p.UpdErrors == nil {
 		p.Upd.HappenedOn = p.UpdLast
 	}
-	view := s.view(c, v.Title, Crumb{Label: s.cat.T(loc, "menu.projects"), URL: "/projects"}, Crumb{Label: v.Title})
+	list := Crumb{Label: s.cat.T(loc, "menu.projects"), URL: "/projects"}
+	if slices.Contains(v.Perms.Actions, model.ProjectActionApprove) { // the reviewer's page: it lights 审核队列
+		list = Crumb{Label: s.cat.T(loc, "menu.review_queue"), URL: "/reviews"}
+	}
+	view := s.view(c, v.Title, list, Crumb{Label: v.Title})
 	view.Data = p
 	return s.page(c, status, "projects/show", view)
 }

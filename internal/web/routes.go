@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/readyz", s.readyz, authz.Public())
 	r.add(http.MethodGet, "/metrics", s.serveMetrics, authz.Public())
 	r.add(http.MethodGet, "/static/*", s.assets.Serve, authz.Public())
+	r.add(http.MethodGet, "/favicon.ico", s.assets.Favicon, authz.Public())
 
 	// Session.
 	r.add(http.MethodGet, "/login", s.loginForm, authz.Public())

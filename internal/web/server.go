@@ -190,7 +190,7 @@ func (s *Server) view(c echo.Context, title string, crumbs ...Crumb) *View {
 	}
 	if u := CurrentUser(c); u != nil {
 		v.User = &ViewUser{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName}
-		v.Menu = s.menu(c)
+		v.Menu = s.menu(c, crumbs)
 		if !IsHTMX(c) {
 			v.UnreadCount = s.unreadCount(c) // the bell: one indexed COUNT (inbox.go)
 		}

@@ -210,7 +210,10 @@
     }
     if (open) {
       var first = doc.querySelector('#menu [aria-current="page"]') || doc.querySelector('#menu a');
-      if (first) { first.focus({ preventScroll: true }); }
+      if (first) {
+        first.focus({ preventScroll: true });
+        if (first.scrollIntoView) { first.scrollIntoView({ block: 'nearest' }); }
+      }
     } else if (toggles.length && doc.activeElement && doc.activeElement.closest && doc.activeElement.closest('#menu')) {
       toggles[0].focus();
     }
@@ -350,7 +353,19 @@
   // Content htmx swaps in gets the same treatment as the first page.
   doc.addEventListener('htmx:load', function (e) { addCloseButtons(e.target); });
 
-  function init() { addCloseButtons(doc); openMenuFromHash(); }
+  // A long menu scrolls in its own column: show the current page's entry.
+  function revealCurrentMenuItem() {
+    var menu = doc.getElementById('menu');
+    var cur = menu && menu.querySelector('[aria-current="page"]');
+    if (!cur || menu.scrollHeight <= menu.clientHeight) { return; }
+    var m = menu.getBoundingClientRect();
+    var r = cur.getBoundingClientRect();
+    if (r.bottom > m.bottom || r.top < m.top) {
+      menu.scrollTop += r.top - m.top - (menu.clientHeight - r.height) / 2;
+    }
+  }
+
+  function init() { addCloseButtons(doc); openMenuFromHash(); revealCurrentMenuItem(); }
   if (doc.readyState === 'loading') {
     doc.addEventListener('DOMContentLoaded', init);
   } else {
