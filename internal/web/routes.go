@@ -426,6 +426,7 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/meetings/:id/attachments/:aid", s.meetingAttachmentDownload, authz.Need("meeting", "read"))
 	r.add(http.MethodGet, "/calendar", s.calendarPage, authz.User())
 	r.add(http.MethodPost, "/calendar/token", s.calendarToken, authz.User())
+	r.add(http.MethodPost, "/api/v1/calendar/token", s.apiCalendarToken, authz.User())
 	r.add(http.MethodGet, "/calendar/:token/meetings.ics", s.calendarFeed, authz.Public())
 	r.add(http.MethodGet, "/api/v1/rotation-terms", s.apiRotationList, authz.Need("rotation_term", "read"))
 	r.add(http.MethodPost, "/api/v1/rotation-terms", s.apiRotationCreate, authz.Need("rotation_term", "manage"))
