@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -168,6 +170,36 @@ func mirrorExportRows() {
 			if m.page == r.method+" "+echoPath(r.path) {
 				mirror(pi, m.method, strings.Replace(m.api, "{path}", r.path, 1))
 			}
+		}
+	}
+}
+
+// TestOpenAPIRefsResolve: every schema the document refers to is defined,
+// and every file answer (exports, workbooks) names its media type.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	srv := testenv.NewServer(t, store.SQLite)
+	res := srv.Client(t).Get("/api/v1/openapi.json")
+	var doc struct {
+		Paths      map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal([]byte(res.Body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`"\$ref":"#/components/schemas/([A-Za-z]+)"`).FindAllStringSubmatch(res.Body, -1) {
+		if _, ok := doc.Components.Schemas[m[1]]; !ok {
+			t.Errorf("$ref to undefined schema %s", m[1])
+		}
+	}
+	for path, ops := range doc.Paths {
+		if !strings.HasSuffix(path, "/export") && !strings.HasSuffix(path, ".xlsx") {
+			continue
+		}
+		b, _ := json.Marshal(ops["get"])
+		if !strings.Contains(string(b), "spreadsheetml") {
+			t.Errorf("GET %s does not say it answers a workbook: %s", path, b)
 		}
 	}
 }

@@ -400,7 +400,7 @@ func init() {
 	apiDocs["POST /api/v1/meetings/:id/annual/:section"] = apiDoc{Tag: "governance", Summary: "Save one section of an annual meeting: the ids sent replace the section's (an empty list clears it); " +
 		"sections: " + sections + "; ids outside the alliance answer 400; the meeting's version is required (stale answers 409) and goes up; answers the annual meeting", Body: "AnnualSection", Response: "Annual"}
 	apiDocs["GET /api/v1/meetings/:id/pack"] = apiDoc{Tag: "governance", Summary: "The meeting pack (会议材料包) as on its printable page: confirmed (else live) figures, letters signed, projects signed, lists published, terms announced, attendance, resolutions", Response: "AnnualPack"}
-	apiDocs["GET /api/v1/meetings/:id/pack.xlsx"] = apiDoc{Tag: "governance", Summary: "The meeting pack as the page's workbook", ResponseType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+	apiDocs["GET /api/v1/meetings/:id/pack.xlsx"] = apiDoc{Tag: "governance", Summary: "The meeting pack as the page's workbook", ResponseType: xlsxMediaType}
 	apiDocs["PATCH /api/v1/rotation-terms/:id/duties/:did"] = apiDoc{Tag: "governance", Summary: "Record a duty of the term done (done_on, not in the future) or not yet (done_on null), with the meeting (of the alliance) or document that fulfils it; the fields sent change (rotation_duty:update: the alliance's secretary, the chair in its term)", Body: "DutyPatch", Response: "Duty"}
 
 	figures := obj(nil, map[string]schema{"year": integer, "projects": integer, "approved": integer, "completed": integer, "evaluated": integer,
