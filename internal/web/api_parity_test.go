@@ -50,11 +50,15 @@ var pageActionAPI = map[string]string{
 // pageDownloadAPI names the API operation of page downloads that are not a
 // list's export.
 var pageDownloadAPI = map[string]string{
-	"GET /reports/pack.xlsx":      "GET /api/v1/reports/pack.xlsx",
-	"GET /meetings/:id/pack":      "GET /api/v1/meetings/:id/pack",
-	"GET /meetings/:id/pack.xlsx": "GET /api/v1/meetings/:id/pack.xlsx",
-	"GET /search":                 "GET /api/v1/search",
-	"GET /units/:id/profile":      "GET /api/v1/units/:id/profile",
+	"GET /reports/pack.xlsx":               "GET /api/v1/reports/pack.xlsx",
+	"GET /meetings/:id/pack":               "GET /api/v1/meetings/:id/pack",
+	"GET /meetings/:id/pack.xlsx":          "GET /api/v1/meetings/:id/pack.xlsx",
+	"GET /search":                          "GET /api/v1/search",
+	"GET /units/:id/profile":               "GET /api/v1/units/:id/profile",
+	"GET /imports/template/units.xlsx":     "GET /api/v1/imports/template/units.xlsx",
+	"GET /imports/template/needs.xlsx":     "GET /api/v1/imports/template/needs.xlsx",
+	"GET /imports/template/resources.xlsx": "GET /api/v1/imports/template/resources.xlsx",
+	"GET /imports/template/projects.xlsx":  "GET /api/v1/imports/template/projects.xlsx",
 }
 
 // TestEveryPageActionHasAnAPIOperation walks the route table: every POST
@@ -111,6 +115,8 @@ func TestEveryPageActionHasAnAPIOperation(t *testing.T) {
 		}
 		if _, ok := perms[api]; !ok {
 			t.Errorf("%s: no API operation %s", page, api)
+		} else if perms[api] != perms[page] {
+			t.Errorf("%s: the API's permission %v differs from the page's %v", api, perms[api], perms[page])
 		}
 	}
 	if len(web.ExportMirrors()) < 15 {
@@ -133,6 +139,10 @@ var apiRowMirrors = []struct{ page, method, api string }{
 	{"GET /units/:id/profile", "GET", "/api/v1{path}"},
 	{"POST /needs/:id/project-draft", "POST", "/api/v1{path}"},
 	{"GET /reports/pack.xlsx", "GET", "/api/v1{path}"},
+	{"GET /imports/template/units.xlsx", "GET", "/api/v1{path}"},
+	{"GET /imports/template/needs.xlsx", "GET", "/api/v1{path}"},
+	{"GET /imports/template/resources.xlsx", "GET", "/api/v1{path}"},
+	{"GET /imports/template/projects.xlsx", "GET", "/api/v1{path}"},
 }
 
 // mirrorExportRows gives every API export (and each of apiRowMirrors) the

@@ -99,6 +99,10 @@ func binaryContent(types string) schema {
 }
 
 func init() {
+	for _, kind := range []string{"units", "needs", "resources", "projects"} {
+		apiDocs["GET /api/v1/imports/template/"+kind+".xlsx"] = apiDoc{Tag: "imports", ResponseType: xlsxMediaType,
+			Summary: "The " + kind + " import template (the columns POST /api/v1/imports reads), as on the import page (" + kind[:len(kind)-1] + ":import)"}
+	}
 	apiDocs["GET /api/v1/reports/pack.xlsx"] = apiDoc{Tag: "exports", ResponseType: xlsxMediaType,
 		Summary: "The annual report pack (年度报表包) of a scope's year as on the report page: a sheet per breakdown and the glossary (report:export on the scope)",
 		Query: map[string]string{"year": "the year (default this year)", "scope": "city | district | street | alliance | committee",

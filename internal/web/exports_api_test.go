@@ -49,7 +49,8 @@ func TestAPIExports(t *testing.T) {
 
 			type who struct{ name, role, domain string }
 			people := []who{{"x_sys", model.RoleSysadmin, "sys"}, {"x_sec", model.RoleSecadmin, "sys"}, {"x_aud", model.RoleAuditor, "sys"},
-				{"x_xh", model.RoleDistrictAdmin, "district:310104"}, {"x_rev", model.RoleDistrictReviewer, "district:310104"}}
+				{"x_xh", model.RoleDistrictAdmin, "district:310104"}, {"x_rev", model.RoleDistrictReviewer, "district:310104"},
+				{"x_asec", model.RoleAllianceSecretary, model.DomainOf(model.DomainAlliance, home.ID)}}
 			sessions, tokens := map[string]*testenv.Client{}, map[string]*testenv.Client{}
 			for _, p := range people {
 				srv.CreateUser(t, p.name, p.role, p.domain)
@@ -144,6 +145,27 @@ func TestAPIExports(t *testing.T) {
 				res := sessions["x_xh"].Get("/api/v1/projects/export?format=csv")
 				if res.Status != http.StatusOK || !strings.Contains(res.Body, mine.Title) {
 					t.Errorf("session export: %d", res.Status)
+				}
+			})
+
+			t.Run("the import templates", func(t *testing.T) {
+				for _, kind := range []string{"units", "needs", "resources", "projects"} {
+					found := false
+					for _, p := range people {
+						page := sessions[p.name].Get("/imports/template/" + kind + ".xlsx")
+						if page.Status != http.StatusOK {
+							continue
+						}
+						found = true
+						res := tokens[p.name].Get("/api/v1/imports/template/" + kind + ".xlsx")
+						if res.Status != http.StatusOK || res.Body != page.Body || !strings.HasPrefix(res.Body, "PK") {
+							t.Errorf("%s template as %s: %d", kind, p.name, res.Status)
+						}
+						break
+					}
+					if !found {
+						t.Errorf("nobody of the test may download the %s template", kind)
+					}
 				}
 			})
 

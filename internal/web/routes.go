@@ -336,6 +336,9 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/imports", s.apiImportCreate, authz.User())
 	r.add(http.MethodGet, "/api/v1/imports/:id", s.apiImport, authz.User())
 	r.add(http.MethodGet, "/api/v1/imports/:id/errors.xlsx", s.importErrors, authz.User())
+	for _, kind := range []string{"units", "needs", "resources", "projects"} {
+		r.add(http.MethodGet, "/api/v1/imports/template/"+kind+".xlsx", s.importTemplate(kind), authz.Need(kind[:len(kind)-1], "import"))
+	}
 
 	// Projects (pages).
 	// The same services as the API: lists scoped in SQL by project:read, each
