@@ -81,8 +81,11 @@ func exportDoc(key string) (apiDoc, bool) {
 			"…": "the list's filters, as on its page and its GET list operation"}}, true
 }
 
-// exportMediaTypes are the media types of an export's answer.
-const exportMediaTypes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
+// Media types of file answers: a workbook, and an export's (xlsx or csv).
+const (
+	xlsxMediaType    = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	exportMediaTypes = xlsxMediaType + ",text/csv"
+)
 
 // binaryContent is the OpenAPI content of a file answer of the media types.
 func binaryContent(types string) schema {
@@ -96,7 +99,11 @@ func binaryContent(types string) schema {
 }
 
 func init() {
-	apiDocs["GET /api/v1/reports/pack.xlsx"] = apiDoc{Tag: "exports", ResponseType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	for _, kind := range []string{"units", "needs", "resources", "projects"} {
+		apiDocs["GET /api/v1/imports/template/"+kind+".xlsx"] = apiDoc{Tag: "imports", ResponseType: xlsxMediaType,
+			Summary: "The " + kind + " import template (the columns POST /api/v1/imports reads), as on the import page (" + kind[:len(kind)-1] + ":import)"}
+	}
+	apiDocs["GET /api/v1/reports/pack.xlsx"] = apiDoc{Tag: "exports", ResponseType: xlsxMediaType,
 		Summary: "The annual report pack (年度报表包) of a scope's year as on the report page: a sheet per breakdown and the glossary (report:export on the scope)",
 		Query: map[string]string{"year": "the year (default this year)", "scope": "city | district | street | alliance | committee",
 			"district_id": "district code", "street_id": "street id", "alliance_id": "alliance id", "committee_id": "committee id"}}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -170,9 +171,15 @@ type annualBody struct {
 	IDs     []int64 `json:"ids"`
 }
 
-func bindAnnual(c echo.Context, section bool) (annualBody, error) {
+// bindAnnual reads the body of the review or a section. The meeting is
+// read first, so that a caller who may not see it learns nothing more (404)
+// than that; the version (and a section's ids) are required.
+func (s *Server) bindAnnual(c echo.Context, id int64, section bool) (annualBody, error) {
 	var b annualBody
 	if err := bindJSON(c, &b); err != nil {
+		return b, err
+	}
+	if _, err := s.meetingService().Get(c.Request().Context(), actor(c), id); err != nil {
 		return b, err
 	}
 	ve := &model.ValidationError{}
@@ -191,7 +198,7 @@ func (s *Server) apiAnnualReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := bindAnnual(c, false)
+	b, err := s.bindAnnual(c, id, false)
 	if err != nil {
 		return err
 	}
@@ -207,7 +214,7 @@ func (s *Server) apiAnnualSection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := bindAnnual(c, true)
+	b, err := s.bindAnnual(c, id, true)
 	if err != nil {
 		return err
 	}
@@ -355,7 +362,35 @@ func (s *Server) apiDutyUpdate(c echo.Context) error {
 		MeetingID: d.MeetingID, Document: d.Document})
 }
 
+// ---- the calendar feed ----
+
+type calendarFeedJSON struct {
+	// URL is the feed's address with its secret, answered once.
+	URL        string     `json:"url"`
+	Prefix     string     `json:"prefix"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// apiCalendarToken makes the caller a new calendar feed address (the
+// /calendar page's button); the previous one stops working.
+func (s *Server) apiCalendarToken(c echo.Context) error {
+	ctx, svc := c.Request().Context(), s.meetingService()
+	token, err := svc.NewCalendarFeed(ctx, actor(c))
+	if err != nil {
+		return err
+	}
+	f, err := svc.CalendarFeed(ctx, actor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, calendarFeedJSON{URL: strings.TrimRight(s.opts.BaseURL, "/") + "/calendar/" + token + "/meetings.ics",
+		Prefix: f.Prefix, LastUsedAt: utcPtr(f.LastUsedAt), CreatedAt: f.CreatedAt.UTC()})
+}
+
 func init() {
+	apiDocs["POST /api/v1/calendar/token"] = apiDoc{Tag: "governance", Summary: "A new address of your meetings' calendar feed (iCalendar; the meetings you may read); answered once, the previous address stops working", Response: "CalendarFeed"}
+	apiSchemas["CalendarFeed"] = obj(nil, map[string]schema{"url": str, "prefix": str, "last_used_at": nullTime, "created_at": dateTime})
 	sections := service.SectionLetters + " (membership ids: 共建责任书 signed at the meeting; needs membership:manage), " +
 		service.SectionSigned + " (project ids signed at it; needs project:update), " + service.SectionNeeds + ", " +
 		service.SectionResources + ", " + service.SectionProjects + " (ids published at it), " + service.SectionTerms + " (rotation term ids announced at it)"
@@ -365,7 +400,7 @@ func init() {
 	apiDocs["POST /api/v1/meetings/:id/annual/:section"] = apiDoc{Tag: "governance", Summary: "Save one section of an annual meeting: the ids sent replace the section's (an empty list clears it); " +
 		"sections: " + sections + "; ids outside the alliance answer 400; the meeting's version is required (stale answers 409) and goes up; answers the annual meeting", Body: "AnnualSection", Response: "Annual"}
 	apiDocs["GET /api/v1/meetings/:id/pack"] = apiDoc{Tag: "governance", Summary: "The meeting pack (会议材料包) as on its printable page: confirmed (else live) figures, letters signed, projects signed, lists published, terms announced, attendance, resolutions", Response: "AnnualPack"}
-	apiDocs["GET /api/v1/meetings/:id/pack.xlsx"] = apiDoc{Tag: "governance", Summary: "The meeting pack as the page's workbook", ResponseType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+	apiDocs["GET /api/v1/meetings/:id/pack.xlsx"] = apiDoc{Tag: "governance", Summary: "The meeting pack as the page's workbook", ResponseType: xlsxMediaType}
 	apiDocs["PATCH /api/v1/rotation-terms/:id/duties/:did"] = apiDoc{Tag: "governance", Summary: "Record a duty of the term done (done_on, not in the future) or not yet (done_on null), with the meeting (of the alliance) or document that fulfils it; the fields sent change (rotation_duty:update: the alliance's secretary, the chair in its term)", Body: "DutyPatch", Response: "Duty"}
 
 	figures := obj(nil, map[string]schema{"year": integer, "projects": integer, "approved": integer, "completed": integer, "evaluated": integer,

@@ -529,7 +529,7 @@ func init() {
 	apiDocs["POST /api/v1/imports"] = apiDoc{Tag: "imports", Summary: "Upload a spreadsheet (multipart/form-data: kind — units, needs, resources or projects — file, domain, dry_run) and queue its import; " +
 		"a refused file (size, format, header, row count) answers 400 with the reason in fields.file and leaves nothing behind", Body: "ImportUpload", BodyType: "multipart/form-data", Response: "ImportJob"}
 	apiDocs["GET /api/v1/imports/:id"] = apiDoc{Tag: "imports", Summary: "One of my import jobs with its progress and counts (poll it while status is queued or running)", Response: "ImportJob"}
-	apiDocs["GET /api/v1/imports/:id/errors.xlsx"] = apiDoc{Tag: "imports", Summary: "The job's error file (xlsx): the failed rows with the template's columns plus 错误原因; 404 when no row failed"}
+	apiDocs["GET /api/v1/imports/:id/errors.xlsx"] = apiDoc{Tag: "imports", Summary: "The job's error file (xlsx): the failed rows with the template's columns plus 错误原因; 404 when no row failed", ResponseType: xlsxMediaType}
 	apiSchemas["ImportJob"] = obj(nil, map[string]schema{"id": integer, "kind": {"type": "string", "enum": importer.Kinds()},
 		"file_name": str, "dry_run": boolean,
 		"status":     {"type": "string", "enum": importStatuses},

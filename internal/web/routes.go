@@ -337,6 +337,9 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/imports", s.apiImportCreate, authz.User())
 	r.add(http.MethodGet, "/api/v1/imports/:id", s.apiImport, authz.User())
 	r.add(http.MethodGet, "/api/v1/imports/:id/errors.xlsx", s.importErrors, authz.User())
+	for _, kind := range []string{"units", "needs", "resources", "projects"} {
+		r.add(http.MethodGet, "/api/v1/imports/template/"+kind+".xlsx", s.importTemplate(kind), authz.Need(kind[:len(kind)-1], "import"))
+	}
 
 	// Projects (pages).
 	// The same services as the API: lists scoped in SQL by project:read, each
@@ -427,6 +430,7 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/meetings/:id/attachments/:aid", s.meetingAttachmentDownload, authz.Need("meeting", "read"))
 	r.add(http.MethodGet, "/calendar", s.calendarPage, authz.User())
 	r.add(http.MethodPost, "/calendar/token", s.calendarToken, authz.User())
+	r.add(http.MethodPost, "/api/v1/calendar/token", s.apiCalendarToken, authz.User())
 	r.add(http.MethodGet, "/calendar/:token/meetings.ics", s.calendarFeed, authz.Public())
 	r.add(http.MethodGet, "/api/v1/rotation-terms", s.apiRotationList, authz.Need("rotation_term", "read"))
 	r.add(http.MethodPost, "/api/v1/rotation-terms", s.apiRotationCreate, authz.Need("rotation_term", "manage"))
