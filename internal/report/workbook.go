@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"net/url"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -154,7 +156,7 @@ func WriteWorkbook(w io.Writer, sheets []Sheet) (err error) {
 }
 
 // GlossarySheet is the 计数口径 sheet every report workbook carries: each
-// counter's name, unit, basis and rule, in lang.
+// counter's name, unit, basis, rule and list (ListText), in lang.
 func GlossarySheet(lang string, counters []Counter, labels map[string]string) Sheet {
 	l := func(k string) string {
 		if v, ok := labels[k]; ok {
@@ -163,10 +165,33 @@ func GlossarySheet(lang string, counters []Counter, labels map[string]string) Sh
 		return k
 	}
 	s := Sheet{Name: l("glossary"), Title: l("glossary_title"),
-		Header: []string{l("col_key"), l("col_name"), l("col_unit"), l("col_basis"), l("col_rule")},
-		Widths: []float64{24, 28, 12, 12, 90}}
+		Header: []string{l("col_key"), l("col_name"), l("col_unit"), l("col_basis"), l("col_rule"), l("col_list")},
+		Widths: []float64{24, 28, 12, 12, 90, 36}}
 	for _, c := range counters {
-		s.Rows = append(s.Rows, []any{c.Key, c.Name(lang), l("unit." + c.Unit), l("basis." + c.Basis), c.Rule(lang)})
+		list := l("list.none")
+		if c.List != "" {
+			list = l("list."+strings.TrimPrefix(c.List, "/")) + " " + c.ListText()
+		}
+		s.Rows = append(s.Rows, []any{c.Key, c.Name(lang), l("unit." + c.Unit), l("basis." + c.Basis), c.Rule(lang), list})
 	}
 	return s
+}
+
+// ListText is the list link of a counter with its fixed filter, the year
+// written YYYY for a year counter ("" for an aggregate).
+func (c Counter) ListText() string {
+	if c.List == "" {
+		return ""
+	}
+	q := url.Values{}
+	for k, v := range c.ListFilter {
+		q.Set(k, v)
+	}
+	if c.Basis == BasisYear {
+		q.Set("year", "YYYY")
+	}
+	if e := q.Encode(); e != "" {
+		return c.List + "?" + e
+	}
+	return c.List
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"tongxin/internal/model"
 	"tongxin/internal/store"
@@ -37,6 +38,16 @@ const (
 	SectionProjects  = "projects"
 	SectionTerms     = "terms"
 )
+
+// Publishable reports whether a need or resource in status may be published
+// at an annual meeting: needs still open to the alliance's work (published,
+// partly claimed, claimed, in a project), resources available to claim.
+func Publishable(kind, status string) bool {
+	if kind == model.PublishResource {
+		return status == model.ResourceAvailable
+	}
+	return slices.Contains([]string{model.NeedPublished, model.NeedPartlyClaimed, model.NeedClaimed, model.NeedInProject}, status)
+}
 
 // AnnualCandidatesMax caps each candidate list of the annual meeting page.
 const AnnualCandidatesMax = 500
@@ -139,6 +150,9 @@ func (s *Meetings) Annual(ctx context.Context, actor model.Actor, id int64) (*An
 	if v.Resources, err = s.db.ListItemCandidates(ctx, model.PublishResource, m.AllianceID, AnnualCandidatesMax); err != nil {
 		return nil, err
 	}
+	// Only what may be published is offered (published items show below).
+	v.Needs = slices.DeleteFunc(v.Needs, func(r store.ListItemRow) bool { return !Publishable(model.PublishNeed, r.Status) })
+	v.Resources = slices.DeleteFunc(v.Resources, func(r store.ListItemRow) bool { return !Publishable(model.PublishResource, r.Status) })
 	for _, k := range []string{model.PublishNeed, model.PublishResource, model.PublishProject} {
 		if v.Published[k], err = s.db.MeetingPublicationIDs(ctx, id, k); err != nil {
 			return nil, err
@@ -292,6 +306,11 @@ func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64,
 					return bad()
 				}
 			}
+			// A letter signed at the meeting is dated the meeting's day:
+			// none can be recorded before that day has come.
+			if len(ids) > 0 && m.HeldOn.After(AllianceToday(s.db.Now())) {
+				return (&model.ValidationError{}).AddArgs(SectionLetters, "annual.letters_not_held", m.HeldOn.Format(time.DateOnly))
+			}
 			action = ActionAnnualLetters
 			if err := s.db.SetLettersSigned(ctx, a.ID, id, m.HeldOn, ids); err != nil {
 				return err
@@ -327,18 +346,27 @@ func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64,
 					return err
 				}
 				n = len(found)
-			} else {
+			}
+			if before, err = s.db.MeetingPublicationIDs(ctx, id, kind); err != nil {
+				return err
+			}
+			if kind != model.PublishProject {
 				found, err := s.db.ListItemsByIDs(ctx, kind, a.ID, ids)
 				if err != nil {
 					return err
 				}
 				n = len(found)
+				// A closed, expired, fulfilled or draft need (a resource not
+				// available) is not published; one published while it was
+				// open stays on the record.
+				for _, it := range found {
+					if !slices.Contains(before, it.ID) && !Publishable(kind, it.Status) {
+						return (&model.ValidationError{}).AddArgs(section, "annual.not_publishable_"+kind, it.Title)
+					}
+				}
 			}
 			if n != len(ids) {
 				return bad()
-			}
-			if before, err = s.db.MeetingPublicationIDs(ctx, id, kind); err != nil {
-				return err
 			}
 			action = ActionAnnualPublished
 			if err := s.db.SetMeetingPublications(ctx, id, kind, ids); err != nil {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"slices"
+	"time"
 
 	"tongxin/internal/authz"
 	"tongxin/internal/model"
@@ -27,9 +28,34 @@ func NewProjectDrafts(d Deps) *ProjectDrafts { return &ProjectDrafts{db: d.DB, a
 // ActionProjectDraftFromNeed is the audit action of a draft made from a need.
 const ActionProjectDraftFromNeed = "project.draft_from_need"
 
-// FromNeed creates the draft. A need without an accepted claim, or already
-// linked to a project that is not cancelled, is refused (422).
+// DraftPlan is what the secretary may give when drafting: the planned start
+// day. The draft's 年度 (the one year rule of "this year's projects") is the
+// year of that day; without one, the year of the need's wanted-by day when
+// that is later than this year, else this year. The project form edits both.
+type DraftPlan struct {
+	StartsOn *time.Time
+}
+
+// draftYear is the 年度 of a draft (DraftPlan).
+func draftYear(plan DraftPlan, n *model.Need, today time.Time) int {
+	if plan.StartsOn != nil {
+		return plan.StartsOn.Year()
+	}
+	if n.WantedBy != nil && n.WantedBy.Year() > today.Year() {
+		return n.WantedBy.Year()
+	}
+	return today.Year()
+}
+
+// FromNeed creates the draft without a planned start (DraftPlan).
 func (s *ProjectDrafts) FromNeed(ctx context.Context, actor model.Actor, needID int64) (*model.Project, error) {
+	return s.FromNeedWith(ctx, actor, needID, DraftPlan{})
+}
+
+// FromNeedWith creates the draft with the plan given. A need without an
+// accepted claim, or already linked to a project that is not cancelled, is
+// refused (422).
+func (s *ProjectDrafts) FromNeedWith(ctx context.Context, actor model.Actor, needID int64, plan DraftPlan) (*model.Project, error) {
 	var out *model.Project
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		v, err := listViewer(ctx, s.db, s.authz, actor, "need")
@@ -55,10 +81,11 @@ func (s *ProjectDrafts) FromNeed(ctx context.Context, actor model.Actor, needID 
 		if err != nil {
 			return err
 		}
-		draft := draftFromNeed(n, parties, AllianceToday(s.db.Now()).Year())
+		draft := draftFromNeed(n, parties, draftYear(plan, n, AllianceToday(s.db.Now())))
 		if draft == nil {
 			return model.Rule("need_not_claimed", "project_draft.need_not_claimed")
 		}
+		draft.Project.StartsOn = plan.StartsOn
 		uid := actor.UserID
 		draft.Project.CreatedBy = &uid
 		if err := s.db.CreateProjectDraft(ctx, draft); err != nil {
@@ -70,7 +97,7 @@ func (s *ProjectDrafts) FromNeed(ctx context.Context, actor model.Actor, needID 
 			units = append(units, u.UnitID)
 		}
 		return audit(ctx, s.db, actor, ActionProjectDraftFromNeed, "project", out.ID, allianceDomain(n.AllianceID),
-			map[string]any{"need_id": n.ID, "lead_unit_id": out.LeadUnitID, "unit_ids": units, "resource_ids": draft.ResourceIDs})
+			map[string]any{"need_id": n.ID, "lead_unit_id": out.LeadUnitID, "unit_ids": units, "resource_ids": draft.ResourceIDs, "year": out.Year})
 	})
 	return out, err
 }

@@ -174,17 +174,24 @@ func TestReportCounters(t *testing.T) {
 func TestUnitCounters(t *testing.T) {
 	testenv.EachDialect(t, func(t *testing.T, db *store.DB) {
 		w := reporttest.Build(t, db)
+		// Projects count in the year of their 年度: P1 (年度 2025, ran into
+		// 2026) is U1's and U2's project of 2025 only.
 		q := reportQuery("", 0, report.YearPeriod(2026), "")
+		q2025 := reportQuery("", 0, report.YearPeriod(2025), "")
 		for _, tc := range []struct {
 			unit int64
 			want map[string]int64
+			q    store.ReportQuery
 		}{
-			{w.U1, map[string]int64{"unit_resources_offered": 1, "unit_projects_led": 2, "unit_projects_partnered": 0,
+			{w.U1, map[string]int64{"unit_resources_offered": 1, "unit_projects_led": 1, "unit_projects_partnered": 0,
 				"unit_beneficiaries": 80, "unit_volunteer_hours": 15, "unit_funds_spent": 50_000, "unit_meetings_attended": 1,
-				"unit_claims_made": 0}},
-			{w.U2, map[string]int64{"unit_projects_led": 1, "unit_projects_partnered": 1, "unit_meetings_attended": 0}},
-			{w.U3, map[string]int64{"unit_claims_made": 2, "unit_claims_accepted": 1, "unit_projects_led": 0}},
+				"unit_claims_made": 0}, q},
+			{w.U2, map[string]int64{"unit_projects_led": 1, "unit_projects_partnered": 0, "unit_meetings_attended": 0}, q},
+			{w.U3, map[string]int64{"unit_claims_made": 2, "unit_claims_accepted": 1, "unit_projects_led": 0}, q},
+			{w.U1, map[string]int64{"unit_projects_led": 1, "unit_projects_partnered": 0}, q2025},
+			{w.U2, map[string]int64{"unit_projects_led": 0, "unit_projects_partnered": 1}, q2025},
 		} {
+			q := tc.q
 			for key, want := range tc.want {
 				got, err := db.UnitCounter(context.Background(), key, tc.unit, q)
 				if err != nil {

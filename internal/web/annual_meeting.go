@@ -3,13 +3,16 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"tongxin/internal/model"
 	"tongxin/internal/report"
 	"tongxin/internal/service"
+	"tongxin/internal/store"
 )
 
 // The annual meeting (年会): its sections (review, letters, signed projects,
@@ -65,13 +68,42 @@ func (s *Server) annualSection(c echo.Context) error {
 
 type packPage struct {
 	A           *service.AnnualView
-	Figures     interface{}
 	Resolutions []string
-	Letters     []packLetter
+	// Numbered: the resolutions carry their own numbers (一、 1. （一）),
+	// so the list adds none.
+	Numbered bool
+	Letters  []packLetter
 }
 
+// packLetter is a 共建责任书 signed at the meeting, dated the day of signing
+// (as the meeting page and the workbook give it).
 type packLetter struct {
-	UnitName, Rank, JoinedOn string
+	UnitName, Rank, SignedOn string
+}
+
+// ownNumber matches a paragraph that starts with its own number: 一、 1. 1、
+// （一） (1) 第一条.
+var ownNumber = regexp.MustCompile(`^\s*(（[一二三四五六七八九十百0-9]+）|\([一二三四五六七八九十百0-9]+\)|[一二三四五六七八九十百]+[、．.]|[0-9]+[、．.)）]|第[一二三四五六七八九十百0-9]+[条项])`)
+
+// resolutions splits the resolutions into paragraphs and tells whether they
+// number themselves.
+func resolutions(text string) ([]string, bool) {
+	ps := paragraphs(text)
+	for _, p := range ps {
+		if ownNumber.MatchString(p) {
+			return ps, true
+		}
+	}
+	return ps, false
+}
+
+// letterDay is the day a membership's letter was signed (the meeting's day
+// when signed at it).
+func letterDay(l store.LetterRow, held time.Time) string {
+	if l.LetterSignedOn != nil {
+		return govDay(*l.LetterSignedOn)
+	}
+	return govDay(held)
 }
 
 func (s *Server) annualPack(c echo.Context) error {
@@ -84,10 +116,11 @@ func (s *Server) annualPack(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := packPage{A: a, Resolutions: paragraphs(a.Meeting.Resolutions)}
+	p := packPage{A: a}
+	p.Resolutions, p.Numbered = resolutions(a.Meeting.Resolutions)
 	for _, l := range a.Letters {
 		if l.LetterMeetingID != nil && *l.LetterMeetingID == id {
-			p.Letters = append(p.Letters, packLetter{l.UnitName, s.cat.T(loc, "membership.rank."+l.Rank), govDay(l.JoinedOn)})
+			p.Letters = append(p.Letters, packLetter{l.UnitName, s.cat.T(loc, "membership.rank."+l.Rank), letterDay(l, a.Meeting.HeldOn)})
 		}
 	}
 	title := s.cat.T(loc, "annual.pack_title", a.Meeting.Title)
@@ -124,17 +157,19 @@ func (s *Server) annualPackXLSX(c echo.Context) error {
 			f = *a.Confirmed
 		}
 		year := fmt.Sprint(f.Year)
+		// Money of one alliance's record: 元 with two decimals (¥12,345.00),
+		// never 分 (docs/counters.md, the money rule).
 		for _, r := range []struct {
 			key string
-			val int64
+			val any
 		}{{"annual.fig_projects", f.Projects}, {"annual.fig_approved", f.Approved}, {"annual.fig_completed", f.Completed},
-			{"annual.fig_evaluated", f.Evaluated}, {"annual.fig_cancelled", f.Cancelled}, {"annual.fig_budget_fen", f.BudgetFen},
-			{"annual.fig_beneficiaries", f.Beneficiaries}, {"annual.fig_volunteer_hours", f.VolunteerHours}, {"annual.fig_funds_spent_fen", f.FundsSpentFen}} {
+			{"annual.fig_evaluated", f.Evaluated}, {"annual.fig_cancelled", f.Cancelled}, {"annual.fig_budget", fmtMoney(f.BudgetFen)},
+			{"annual.fig_beneficiaries", f.Beneficiaries}, {"annual.fig_volunteer_hours", f.VolunteerHours}, {"annual.fig_funds_spent", fmtMoney(f.FundsSpentFen)}} {
 			rows = append(rows, []any{T("annual.sec_review"), T(r.key), year, r.val})
 		}
 		for _, l := range a.Letters {
 			if l.LetterMeetingID != nil && *l.LetterMeetingID == m.ID {
-				rows = append(rows, []any{T("annual.sec_letters"), l.UnitName, T("membership.rank." + l.Rank), govDay(m.HeldOn)})
+				rows = append(rows, []any{T("annual.sec_letters"), l.UnitName, T("membership.rank." + l.Rank), letterDay(l, m.HeldOn)})
 			}
 		}
 		for _, p := range a.Signed {
@@ -142,7 +177,7 @@ func (s *Server) annualPackXLSX(c echo.Context) error {
 			if p.Code != nil {
 				code = *p.Code
 			}
-			rows = append(rows, []any{T("annual.sec_signed"), p.Title, code + " " + p.LeadUnitName, p.BudgetFen})
+			rows = append(rows, []any{T("annual.sec_signed"), p.Title, code + " " + p.LeadUnitName, fmtMoney(p.BudgetFen)})
 		}
 		for _, k := range []string{model.PublishNeed, model.PublishResource} {
 			for _, it := range a.PublishedItems(k) {
@@ -150,7 +185,7 @@ func (s *Server) annualPackXLSX(c echo.Context) error {
 			}
 		}
 		for _, p := range a.PublishedProjects() {
-			rows = append(rows, []any{T("annual.sec_published_project"), p.Title, p.LeadUnitName, p.BudgetFen})
+			rows = append(rows, []any{T("annual.sec_published_project"), p.Title, p.LeadUnitName, fmtMoney(p.BudgetFen)})
 		}
 		for _, t := range a.AnnouncedTerms() {
 			rows = append(rows, []any{T("annual.sec_terms"), t.UnitName, govDay(t.StartsOn) + " ~ " + govDay(t.EndsOn), ""})
@@ -166,8 +201,13 @@ func (s *Server) annualPackXLSX(c echo.Context) error {
 		}
 		rows = append(rows, []any{T("annual.sec_attendance"), T("meeting.attendance_rate"), fmt.Sprintf("%d/%d", a.Attended, a.Recorded),
 			strconv.FormatFloat(a.Rate(), 'f', 1, 64) + "%"})
-		for i, r := range paragraphs(m.Resolutions) {
-			rows = append(rows, []any{T("annual.sec_resolutions"), fmt.Sprint(i + 1), r, ""})
+		res, numbered := resolutions(m.Resolutions)
+		for i, r := range res {
+			n := fmt.Sprint(i + 1)
+			if numbered { // the text carries its own number
+				n = ""
+			}
+			rows = append(rows, []any{T("annual.sec_resolutions"), n, r, ""})
 		}
 		for _, r := range rows {
 			if err := w.WriteRow(r...); err != nil {

@@ -12,9 +12,11 @@ import (
 	"tongxin/internal/testenv"
 )
 
-// TestDashboardStatusTilesCountTheWholeYear: the demo holds a project
-// submitted for review that starts later this year; the reviewer's 待审核
-// tile counts it, as the review queue does, so the two never disagree.
+// TestDashboardStatusTilesCountTheWholeYear: the status tiles count this
+// year's projects by their 年度 (not by their planned start), so the
+// reviewer's 待审核 tile counts the demo's submitted project as the review
+// queue does, and the two never disagree (TestFiguresReconcileWithTheirLists
+// checks every tile against its list).
 func TestDashboardStatusTilesCountTheWholeYear(t *testing.T) {
 	srv := testenv.NewServer(t, testenv.Dialects[0])
 	ctx := context.Background()

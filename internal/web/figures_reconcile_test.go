@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/alexedwards/argon2id"
+	"github.com/xuri/excelize/v2"
 
 	"tongxin/internal/app"
 	"tongxin/internal/model"
@@ -288,3 +290,67 @@ func TestFiguresReconcileWithTheirLists(t *testing.T) {
 // reconcileScale is the generated city's size: enough for every status,
 // district and alliance to have rows, small enough for a test.
 const reconcileScale = 0.02
+
+// TestCounterGlossaryStatesTheRules: the glossary page states the year
+// rule, the money rule and the grade bands, and names each counter's list
+// or says it is an aggregate.
+func TestCounterGlossaryStatesTheRules(t *testing.T) {
+	srv := testenv.NewServer(t, testenv.Dialects[0])
+	srv.CreateUser(t, "glossary_reader", model.RoleUnitContact, model.DomainOf(model.DomainUnit, 1))
+	c := srv.Client(t)
+	c.Login("glossary_reader", testenv.Password)
+	doc := c.Get("/reports/counters").Doc(t)
+	for sel, want := range map[string][]string{
+		"#rule-year":  {"年度", "项目清单"},
+		"#rule-money": {"元", "万元", "¥12,345.00", "分"},
+		"#rule-grade": {"优 ≥ 90", "良 80–89", "中 60–79", "差 < 60"},
+		"#rule-list":  {"共 N 条", "汇总数"},
+	} {
+		text := doc.Find(sel).Text()
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s lacks %q: %q", sel, w, text)
+			}
+		}
+	}
+	for _, ct := range report.Counters {
+		cell := doc.Find("tr#" + ct.Key + " td[data-list]")
+		if cell.Length() != 1 || (ct.List == "") != strings.Contains(cell.Text(), "汇总数") {
+			t.Errorf("%s: list cell %q", ct.Key, cell.Text())
+		}
+	}
+}
+
+// TestReportsListEveryMonth: the breakdown by month lists every month of
+// the period, the months without an event at zero (API and pack sheet).
+func TestReportsListEveryMonth(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			_, _, c := reportWorld(t, d)
+			got := getSummary(t, c, "year=2026&district_id=310104&group_by=month")
+			if len(got.Rows) != 12 || got.Rows[0].Key != "2026-01" || got.Rows[11].Key != "2026-12" {
+				t.Fatalf("months: %d rows %v", len(got.Rows), got.Rows)
+			}
+			for _, r := range got.Rows {
+				if v, ok := r.Values["projects_approved"]; !ok || (r.Key == "2026-12" && v != 0) {
+					t.Errorf("%s: projects_approved %d %v", r.Key, v, ok)
+				}
+			}
+			res := c.Get("/reports/pack.xlsx?scope=district&district_id=310104&year=2026")
+			f, err := excelize.OpenReader(bytes.NewReader([]byte(res.Body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, _ := f.GetRows("按月份")
+			months := 0
+			for _, r := range rows {
+				if len(r) > 0 && strings.HasPrefix(r[0], "2026-") {
+					months++
+				}
+			}
+			if months != 12 {
+				t.Errorf("pack 按月份: %d months", months)
+			}
+		})
+	}
+}

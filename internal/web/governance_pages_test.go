@@ -132,7 +132,7 @@ func TestAnnualMeetingSections(t *testing.T) {
 	a, units, c := govAlliance(t, srv, 4, "annualsec")
 	cm, _ := allianceFixtureCommittee(t, srv, a.ID, 310104)
 	year := service.AllianceToday(srv.DB.Now()).Year()
-	held := time.Date(year, 1, 20, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	held := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly) // held by today, whatever the day: letters are recorded once it is
 	create := url.Values{"alliance_id": {fmt.Sprint(a.ID)}, "kind": {model.MeetingAnnual}, "title": {fmt.Sprintf("%d 年年会", year)},
 		"held_on": {held}, "start_time": {"09:30"}, "duration_minutes": {"180"}, "location": {"社区党群服务中心"}}
 	res := c.Submit("/meetings/new", "/meetings", create)

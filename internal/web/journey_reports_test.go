@@ -82,7 +82,8 @@ func TestBrowserReportsJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sheets := f.GetSheetList(); len(sheets) != 7 || sheets[6] != "计数口径" {
+	// The status breakdown is one sheet per entity (项目, 需求, 资源, 认领).
+	if sheets := f.GetSheetList(); len(sheets) != 10 || sheets[4] != "按状态（项目）" || sheets[9] != "计数口径" {
 		t.Errorf("pack sheets %v", sheets)
 	}
 	b.Navigate(srv.URL + "/reports/counters")

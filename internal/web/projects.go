@@ -847,7 +847,12 @@ func (s *Server) needProjectDraft(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := service.NewProjectDrafts(s.deps()).FromNeed(c.Request().Context(), actor(c), id)
+	ve := &model.ValidationError{}
+	plan := service.DraftPlan{StartsOn: allianceParseDay(ve, "starts_on", c.FormValue("starts_on"))}
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	p, err := service.NewProjectDrafts(s.deps()).FromNeedWith(c.Request().Context(), actor(c), id, plan)
 	if s.projectFlashError(c, err) {
 		return c.Redirect(http.StatusSeeOther, "/needs/"+strconv.FormatInt(id, 10))
 	}

@@ -655,7 +655,8 @@ func (s *Server) reportSheet(c echo.Context, rep *report.Report, title, name str
 func (s *Server) glossarySheet(loc string) report.Sheet {
 	labels := map[string]string{"glossary": s.cat.T(loc, "report.sheet_glossary"), "glossary_title": s.cat.T(loc, "menu.counters"),
 		"col_key": s.cat.T(loc, "report.col_key"), "col_name": s.cat.T(loc, "report.col_counter"), "col_unit": s.cat.T(loc, "report.col_unit"),
-		"col_basis": s.cat.T(loc, "report.col_basis"), "col_rule": s.cat.T(loc, "report.col_rule")}
+		"col_basis": s.cat.T(loc, "report.col_basis"), "col_rule": s.cat.T(loc, "report.col_rule"), "col_list": s.cat.T(loc, "report.col_list"),
+		"list.projects": s.cat.T(loc, "counters.list.projects"), "list.needs": s.cat.T(loc, "counters.list.needs"), "list.none": s.cat.T(loc, "counters.list.none")}
 	for _, u := range []string{report.UnitCount, report.UnitPersonTimes, report.UnitHours, report.UnitFen, report.UnitDays, report.UnitUnits} {
 		labels["unit."+u] = s.cat.T(loc, "report.unit."+u)
 	}
@@ -736,15 +737,7 @@ func (s *Server) reportsCounters(c echo.Context) error {
 			it.By = append(it.By, s.cat.T(loc, "report.by."+b))
 		}
 		if ct.List != "" {
-			it.ListLabel = s.cat.T(loc, "counters.list."+strings.TrimPrefix(ct.List, "/"))
-			f := url.Values{}
-			for k, x := range ct.ListFilter {
-				f.Set(k, x)
-			}
-			if ct.Basis == report.BasisYear {
-				f.Set("year", "YYYY")
-			}
-			it.ListFilter = f.Encode()
+			it.ListLabel, it.ListFilter = s.cat.T(loc, "counters.list."+strings.TrimPrefix(ct.List, "/")), ct.ListText()
 		}
 		g := &p.Groups[len(p.Groups)-1]
 		g.Counters = append(g.Counters, it)
@@ -818,7 +811,8 @@ func init() {
 		"rows":  schema{"type": "array", "items": obj(nil, map[string]schema{"key": str, "label": str, "values": values})},
 		"units": schema{"type": "object", "additionalProperties": str}})
 	counter := obj(nil, map[string]schema{"key": str, "name_zh": str, "name_en": str, "unit": str, "basis": str, "area": str,
-		"rule_zh": str, "rule_en": str, "breakdowns": schema{"type": "array", "items": str}, "committee_scope": boolean})
+		"rule_zh": str, "rule_en": str, "breakdowns": schema{"type": "array", "items": str}, "committee_scope": boolean,
+		"list": str, "list_filter": schema{"type": "object", "additionalProperties": str}})
 	apiSchemas["CounterGlossary"] = obj(nil, map[string]schema{"items": schema{"type": "array", "items": counter},
 		"breakdowns": schema{"type": "array", "items": str}, "periods": schema{"type": "array", "items": str}, "scopes": schema{"type": "array", "items": str}})
 }

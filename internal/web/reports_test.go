@@ -253,7 +253,10 @@ func TestReportsDashboardEqualsReportAndAPI(t *testing.T) {
 				t.Fatal(err)
 			}
 			sheets := f.GetSheetList()
-			if len(sheets) != len(service.PackBreakdowns)+1 || sheets[len(sheets)-1] != "计数口径" {
+			// One sheet per breakdown, the status breakdown one per entity
+			// (a status is labelled once per entity), and the glossary.
+			if len(sheets) != len(service.PackBreakdowns)+3+1 || sheets[len(sheets)-1] != "计数口径" ||
+				!slices.Contains(sheets, "按状态（项目）") || !slices.Contains(sheets, "按状态（需求）") || slices.Contains(sheets, "按状态") {
 				t.Fatalf("pack sheets: %v", sheets)
 			}
 			year := getSummary(t, c, "scope=district&district_id=310104&year=2026")
@@ -383,13 +386,14 @@ func TestReportsCityAndExports(t *testing.T) {
 			t.Errorf("secretary dashboard title %q", doc.Find("#dash-title").Text())
 		}
 	}
-	// A unit's profile (printable): U1 led two projects of 2026.
+	// A unit's profile (printable): U1 leads one approved project of 年度
+	// 2026 (P6); P1, which ran into 2026, is of 年度 2025.
 	prof := c.Get(fmt.Sprintf("/units/%d/profile?year=2026", w.U1))
 	if prof.Status != http.StatusOK {
 		t.Fatalf("profile: %d", prof.Status)
 	}
 	cell := prof.Doc(t).Find(`tr[data-counter="unit_projects_led"] td.num`).Text()
-	if cell != "2" {
+	if cell != "1" {
 		t.Errorf("projects led = %q", cell)
 	}
 }
