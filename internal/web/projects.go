@@ -455,6 +455,19 @@ func (p projectShowPage) InputActions() []string {
 	return out
 }
 
+// ProjectFiles are the files attached to the project itself (申报材料 and
+// others), not those of its progress updates: the reviewer reads them
+// beside the review form.
+func (p projectShowPage) ProjectFiles() []model.Attachment {
+	var out []model.Attachment
+	for _, f := range p.Files {
+		if f.OwnerKind == model.AttachOwnerProject {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Open reports the action whose form was refused (its <details> opens).
 func (p projectShowPage) Open(action string) bool {
 	return p.Act.Action == action && len(p.ActErrors) > 0
