@@ -416,7 +416,7 @@ type projectShowPage struct {
 	Act       projectActionForm
 	ActErrors map[string]string
 	// Want is the form a header button asked for (?action=): it opens.
-	Want string
+	Want      string
 	Nom       projectCaseForm
 	NomErrors map[string]string
 }
