@@ -169,7 +169,16 @@ const (
 	AttachOwnerProject = "project"
 	AttachOwnerUpdate  = "project_update"
 	AttachEvidence     = "evidence"
+	// AttachApplication marks the files of the application (申报材料): those
+	// uploaded before approval (draft, submitted, returned), which the
+	// reviewer reads in the queue and beside the review form.
+	AttachApplication = "application"
 )
+
+// ProjectTakesApplication reports a status in which uploads are 申报材料.
+func ProjectTakesApplication(status string) bool {
+	return status == ProjectDraft || status == ProjectSubmitted || status == ProjectReturned
+}
 
 // ProjectReview is one transition of a project (project_reviews): the
 // comment shows on the project; PrivateNote only reviewers read.

@@ -147,6 +147,9 @@ type attachOwner struct {
 	kind   string
 	id     int64
 	domain string
+	// purpose of a file uploaded to it now (a project's 申报材料 before
+	// approval).
+	purpose string
 }
 
 // owner loads the owner of kind and id for act ("read" or "upload"),
@@ -166,7 +169,11 @@ func (s *Attachments) owner(ctx context.Context, actor model.Actor, kind string,
 		if act == "upload" && !model.ProjectOpen(p.Status) {
 			return nil, model.Rule("project_closed", "attachment.project_closed")
 		}
-		return &attachOwner{kind, p.ID, projectDomain(p)}, nil
+		o := &attachOwner{kind: kind, id: p.ID, domain: projectDomain(p)}
+		if model.ProjectTakesApplication(p.Status) {
+			o.purpose = model.AttachApplication
+		}
+		return o, nil
 	case model.AttachOwnerMeeting:
 		m, err := s.meetings.Get(ctx, actor, id)
 		if err != nil {
@@ -180,7 +187,7 @@ func (s *Attachments) owner(ctx context.Context, actor model.Actor, kind string,
 				return nil, model.Rule("meeting_cancelled", "meeting.is_cancelled")
 			}
 		}
-		return &attachOwner{kind, m.ID, allianceDomain(m.AllianceID)}, nil
+		return &attachOwner{kind: kind, id: m.ID, domain: allianceDomain(m.AllianceID)}, nil
 	}
 	return nil, model.NotFound(kind, id)
 }
@@ -254,7 +261,7 @@ func (s *Attachments) UploadTo(ctx context.Context, actor model.Actor, kind stri
 	} else if err != nil {
 		return nil, err
 	}
-	a := &model.Attachment{OwnerKind: o.kind, OwnerID: o.id, FileName: name, ContentType: sniffed.ContentType,
+	a := &model.Attachment{OwnerKind: o.kind, OwnerID: o.id, Purpose: o.purpose, FileName: name, ContentType: sniffed.ContentType,
 		SizeBytes: n, Sha256: sum, StoredPath: rel}
 	if actor.UserID != 0 {
 		uid := actor.UserID

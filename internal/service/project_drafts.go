@@ -175,23 +175,46 @@ func draftFromNeed(n *model.Need, parties []store.NeedParty, year int) *store.Pr
 // they see the need and create projects in its alliance, the need has an
 // accepted claim and no open project (the 立项草稿 button shows then).
 func (s *ProjectDrafts) CanDraft(ctx context.Context, actor model.Actor, needID int64) (bool, error) {
+	st, err := s.DraftState(ctx, actor, needID)
+	return st == DraftReady, err
+}
+
+// What stands between someone who may draft projects of a need's alliance
+// and its 立项草稿 (DraftState).
+const (
+	DraftNotMine     = ""             // they may not draft: nothing to say
+	DraftReady       = "ready"        // the button shows
+	DraftNoClaim     = "no_claim"     // no accepted claim yet
+	DraftOpenProject = "open_project" // the need has a project under way
+)
+
+// DraftState says whether the actor may draft a project from the need now
+// and, for who could draft one, what is missing: 404 for a need they do not
+// see.
+func (s *ProjectDrafts) DraftState(ctx context.Context, actor model.Actor, needID int64) (string, error) {
 	v, err := listViewer(ctx, s.db, s.authz, actor, "need")
 	if err != nil {
-		return false, err
+		return DraftNotMine, err
 	}
 	if ok, err := s.db.NeedVisible(ctx, needID, v); err != nil || !ok {
-		return false, visibleOrNotFound(err, "need", needID)
+		return DraftNotMine, visibleOrNotFound(err, "need", needID)
 	}
 	n, err := s.db.NeedByID(ctx, needID)
 	if err != nil {
-		return false, err
+		return DraftNotMine, err
 	}
 	if !s.authz.Can(actor.UserID, authz.ChainAlliance(n.AllianceID, n.DistrictID), "project", "create") {
-		return false, nil
+		return DraftNotMine, nil
 	}
 	if pid, err := s.db.OpenProjectOfNeed(ctx, n.ID); err != nil || pid != 0 {
-		return false, err
+		return DraftOpenProject, err
 	}
 	parties, err := s.db.NeedParties(ctx, n.ID)
-	return len(parties) > 0, err
+	if err != nil {
+		return DraftNotMine, err
+	}
+	if len(parties) == 0 {
+		return DraftNoClaim, nil
+	}
+	return DraftReady, nil
 }

@@ -122,7 +122,10 @@ func (s *Projects) ProjectRoles(actor model.Actor, p *model.Project, unitIDs []i
 type ProjectPerms struct {
 	Update         bool
 	UpdateProgress bool
-	Nominate       bool
+	// Attach: files may be attached now (申报材料 from the draft on, then
+	// photos and evidence while the project runs).
+	Attach   bool
+	Nominate bool
 	// Actions are the transitions the actor may fire now.
 	Actions []string
 	// Reviewer reads the private notes of the reviews.
@@ -137,6 +140,7 @@ func (s *Projects) perms(actor model.Actor, p *model.Project, unitIDs []int64) P
 	out := ProjectPerms{
 		Update:         editable && s.authz.Can(actor.UserID, ch, "project", "update"),
 		UpdateProgress: projectTakesProgress(p.Status) && s.authz.Can(actor.UserID, ch, "project", "update_progress"),
+		Attach:         model.ProjectOpen(p.Status) && s.authz.Can(actor.UserID, ch, "project", "update_progress"),
 		Nominate:       p.Status == model.ProjectEvaluated && model.CaseNominable(p.Grade) && s.authz.Can(actor.UserID, ch, "case", "nominate"),
 		Reviewer:       slices.Contains(roles, model.ProjectRoleReviewer),
 	}
@@ -889,6 +893,9 @@ type QueueRow struct {
 	store.ProjectRow
 	// DueState is "overdue", "due_soon" or "".
 	DueState string
+	// Files are the project's own attachments (申报材料 and any other file
+	// attached to it), for the reviewer to read before deciding.
+	Files []model.Attachment
 }
 
 // Queue pages through the submitted projects of the districts where the
@@ -905,8 +912,16 @@ func (s *Projects) Queue(ctx context.Context, actor model.Actor, f store.Project
 		return model.List[QueueRow]{}, err
 	}
 	out := model.List[QueueRow]{Next: l.Next, Prev: l.Prev, Total: l.Total, TotalCapped: l.TotalCapped, Items: make([]QueueRow, 0, len(l.Items))}
+	ids := make([]int64, 0, len(l.Items))
 	for _, r := range l.Items {
-		out.Items = append(out.Items, QueueRow{ProjectRow: r, DueState: ProjectDueState(r.ReviewDueOn, f.Today)})
+		ids = append(ids, r.ID)
+	}
+	files, err := s.db.ProjectOwnAttachments(ctx, ids)
+	if err != nil {
+		return model.List[QueueRow]{}, err
+	}
+	for _, r := range l.Items {
+		out.Items = append(out.Items, QueueRow{ProjectRow: r, DueState: ProjectDueState(r.ReviewDueOn, f.Today), Files: files[r.ID]})
 	}
 	return out, nil
 }

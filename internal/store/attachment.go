@@ -36,6 +36,25 @@ func (db *DB) ProjectAttachments(ctx context.Context, projectID int64) ([]model.
 	return out, err
 }
 
+// ProjectOwnAttachments lists the files attached to each of the projects
+// directly (not those of their progress updates), in upload order: one
+// statement for a page of the review queue.
+func (db *DB) ProjectOwnAttachments(ctx context.Context, projectIDs []int64) (map[int64][]model.Attachment, error) {
+	out := map[int64][]model.Attachment{}
+	if len(projectIDs) == 0 {
+		return out, nil
+	}
+	var rows []model.Attachment
+	if err := db.conn(ctx).Where("owner_kind = ? AND owner_id IN (?)", model.AttachOwnerProject, projectIDs).
+		Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, a := range rows {
+		out[a.OwnerID] = append(out[a.OwnerID], a)
+	}
+	return out, nil
+}
+
 // AttachmentProject is the project an attachment belongs to (directly or
 // through a progress update); 0 when it belongs to something else.
 func (db *DB) AttachmentProject(ctx context.Context, a *model.Attachment) (int64, error) {

@@ -17,9 +17,11 @@ import (
 )
 
 // TestBrowserProjectJourney is issue 7's journey on the demo data: the
-// secretary drafts a project from a need with an accepted claim and submits
-// it; the reviewer returns it with a reason; the secretary fixes it and
-// submits again; the reviewer approves it from the queue; the lead unit's
+// secretary drafts a project from a need with an accepted claim, attaches
+// its 申报材料 and submits it; the reviewer reads the file in the queue and
+// returns it asking for a document; the secretary attaches the document,
+// fixes the project and submits again; the reviewer sees both files in the
+// queue and beside the review form and approves it from the queue; the lead unit's
 // contact starts it and posts progress with a photo; the secretary completes
 // it with the photo as evidence and nominates it; the reviewer evaluates it
 // 优 and selects it as a 最佳 case; the case appears in the library.
@@ -60,6 +62,16 @@ func TestBrowserProjectJourney(t *testing.T) {
 	if err := os.WriteFile(photo, projectPNG(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// 申报材料: the plan with the first submission, the residents' consent
+	// the reviewer asks for.
+	plan, consent := filepath.Join(t.TempDir(), "实施方案.pdf"), filepath.Join(t.TempDir(), "居民意见征询表.pdf")
+	for _, f := range []string{plan, consent} {
+		if err := os.WriteFile(f, []byte("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := srv.DB.Now()
+	startsOn, endsOn := now.AddDate(0, 0, -30).Format("2006-01-02"), now.AddDate(0, 0, 200).Format("2006-01-02")
 
 	var b *testenv.Browser
 	var errs []string
@@ -100,8 +112,8 @@ func TestBrowserProjectJourney(t *testing.T) {
 	if got := testenv.RunValue(b, chromedp.Value(chromedp.CSS(`#title`))); got != "梅陇六村 22 号楼加装电梯" {
 		t.Errorf("the draft's title %q", got)
 	}
-	b.SetValue(`#starts_on`, "2026-04-01")
-	b.SetValue(`#ends_on`, "2026-12-31")
+	b.SetValue(`#starts_on`, startsOn)
+	b.SetValue(`#ends_on`, endsOn)
 	b.SetValue(`#budget`, "680000")
 	b.SetValue(`#funding tbody tr:first-child select`, "district_fund")
 	b.SetValue(`#funding tbody tr:first-child input`, "400000")
@@ -110,6 +122,14 @@ func TestBrowserProjectJourney(t *testing.T) {
 	shot("1-draft-form.png")
 	b.Submit(`#project-form`)
 	b.WaitVisible(`.flash-success`)
+	// The draft takes its 申报材料 (附件).
+	open()
+	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`#files-upload`), []string{plan}))
+	b.Submit(`#files-form`)
+	b.WaitVisible(`.flash-success`)
+	if got := text(`#files`); !strings.Contains(got, "实施方案.pdf") || !strings.Contains(got, "申报材料") {
+		t.Fatalf("the draft's files: %q", got)
+	}
 	open()
 	b.Click(`#action-submit`)
 	b.WaitVisible(`.flash-success`)
@@ -118,17 +138,21 @@ func TestBrowserProjectJourney(t *testing.T) {
 	}
 	shot("2-submitted.png")
 
-	// 2. The reviewer returns it with a reason.
+	// 2. The reviewer reads the plan in the queue and returns the project
+	// asking for the residents' consent.
 	login("reviewer")
 	b.Navigate(srv.URL + "/reviews")
 	b.WaitVisible(`#bulk-form`)
 	shot("3-review-queue.png")
-	if !strings.Contains(text(`#bulk-form`), "梅陇六村 22 号楼加装电梯") {
-		t.Fatalf("the queue misses the project")
+	if got := text(`#bulk-form`); !strings.Contains(got, "梅陇六村 22 号楼加装电梯") || !strings.Contains(got, "实施方案.pdf") {
+		t.Fatalf("the queue misses the project or its file: %q", got)
 	}
 	open()
+	if got := text(`#review-files`); !strings.Contains(got, "实施方案.pdf") {
+		t.Errorf("beside the review form: %q", got)
+	}
 	b.Click(`#act-return summary`)
-	b.SendKeys(`#act-return-reason`, "请补充井道施工方案和居民意见征询结果")
+	b.SendKeys(`#act-return-reason`, "请补充井道施工方案和居民意见征询结果（书面）")
 	b.SendKeys(`#act-return-private_note`, "预算偏高，需核实")
 	shot("4-return.png")
 	b.Click(`#action-return`)
@@ -147,6 +171,10 @@ func TestBrowserProjectJourney(t *testing.T) {
 		t.Errorf("the secretary reads the reviewer's private note")
 	}
 	shot("5-returned.png")
+	// The document asked for, attached to the returned project.
+	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`#files-upload`), []string{consent}))
+	b.Submit(`#files-form`)
+	b.WaitVisible(`.flash-success`)
 	b.Navigate(srv.URL + project + "/edit")
 	b.WaitVisible(`#project-form`)
 	b.SetValue(`#summary`, "附：井道施工方案、居民意见征询表（24 户全部同意）。")
@@ -159,10 +187,19 @@ func TestBrowserProjectJourney(t *testing.T) {
 		t.Fatalf("after submitting again: %q", s)
 	}
 
-	// 4. The reviewer approves it from the queue.
+	// 4. The reviewer sees both files (queue and review form) and approves
+	// it from the queue.
 	login("reviewer")
+	open()
+	if got := text(`#review-files`); !strings.Contains(got, "实施方案.pdf") || !strings.Contains(got, "居民意见征询表.pdf") {
+		t.Errorf("beside the review form after resubmission: %q", got)
+	}
 	b.Navigate(srv.URL + "/reviews")
 	b.WaitVisible(`#bulk-form`)
+	if got := text(`#bulk-form`); !strings.Contains(got, "实施方案.pdf") || !strings.Contains(got, "居民意见征询表.pdf") {
+		t.Errorf("the queue after resubmission: %q", got)
+	}
+	shot("5b-review-queue-files.png")
 	yes()
 	b.Click(fmt.Sprintf(`input[name="ids"][value="%s"]`, strings.TrimPrefix(project, "/projects/")))
 	b.Click(`#bulk-approve`)
@@ -214,7 +251,6 @@ func TestBrowserProjectJourney(t *testing.T) {
 	login("reviewer")
 	open()
 	b.SetValue(`#act-evaluate-score`, "96")
-	b.SetValue(`#act-evaluate-grade`, model.GradeExcellent)
 	b.SendKeys(`#act-evaluate-comment`, "居民参与充分，多方出资，成效显著。")
 	shot("8-evaluate.png")
 	b.Click(`#action-evaluate`)

@@ -627,6 +627,9 @@ type needShowPage struct {
 	ClaimForm                                      bool // B's claim form exists
 	// CanDraft shows 立项草稿: the user may draft a project from the need now.
 	CanDraft bool
+	// DraftMissing says, to who could draft, why 立项草稿 is not offered
+	// (service.DraftNoClaim, DraftOpenProject; "" otherwise).
+	DraftMissing string
 }
 
 func (s *Server) needShow(c echo.Context) error {
@@ -658,8 +661,13 @@ func (s *Server) renderNeedShow(c echo.Context, status int, reason string, ve *m
 	// with accepted claims: the casbin check spares the others the queries.
 	open := n.Status == model.NeedPublished || n.Status == model.NeedPartlyClaimed || n.Status == model.NeedClaimed
 	if open && s.authz.Can(actor(c).UserID, authz.ChainAlliance(n.AllianceID, n.DistrictID), "project", "create") {
-		if p.CanDraft, err = service.NewProjectDrafts(s.deps()).CanDraft(ctx, actor(c), n.ID); err != nil {
+		st, err := service.NewProjectDrafts(s.deps()).DraftState(ctx, actor(c), n.ID)
+		if err != nil {
 			return err
+		}
+		p.CanDraft = st == service.DraftReady
+		if !p.CanDraft {
+			p.DraftMissing = st
 		}
 	}
 	if ve != nil {

@@ -415,6 +415,8 @@ type projectShowPage struct {
 	UpdErrors map[string]string
 	Act       projectActionForm
 	ActErrors map[string]string
+	// Want is the form a header button asked for (?action=): it opens.
+	Want      string
 	Nom       projectCaseForm
 	NomErrors map[string]string
 }
@@ -455,9 +457,32 @@ func (p projectShowPage) InputActions() []string {
 	return out
 }
 
-// Open reports the action whose form was refused (its <details> opens).
+// ProjectFiles are the files attached to the project itself (申报材料 and
+// others), not those of its progress updates: the reviewer reads them
+// beside the review form.
+func (p projectShowPage) ProjectFiles() []model.Attachment {
+	var out []model.Attachment
+	for _, f := range p.Files {
+		if f.OwnerKind == model.AttachOwnerProject {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Open reports the action whose form opens: the one refused, or the one a
+// header button asked for (?action=, which works without JavaScript).
 func (p projectShowPage) Open(action string) bool {
-	return p.Act.Action == action && len(p.ActErrors) > 0
+	if len(p.ActErrors) > 0 {
+		return p.Act.Action == action
+	}
+	return p.Want == action
+}
+
+// OpenByDefault reports the form that opens when no other was asked for
+// (approve for the reviewer of a submitted project).
+func (p projectShowPage) OpenByDefault(action string) bool {
+	return p.Open(action) || (p.Want == "" && len(p.ActErrors) == 0)
 }
 
 // AnyAction reports a button in the header.
@@ -479,7 +504,7 @@ func (s *Server) projectShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderProjectShow(c, http.StatusOK, id, projectShowPage{})
+	return s.renderProjectShow(c, http.StatusOK, id, projectShowPage{Want: c.QueryParam("action")})
 }
 
 // renderProjectShow renders a project's page; forms holds what a refused

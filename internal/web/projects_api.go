@@ -124,7 +124,10 @@ type projectJSON struct {
 	AllowedActions      []string             `json:"allowed_actions,omitempty"`
 	CanUpdate           *bool                `json:"can_update,omitempty"`
 	CanUpdateProgress   *bool                `json:"can_update_progress,omitempty"`
-	CanNominate         *bool                `json:"can_nominate,omitempty"`
+	CanAttach           *bool                `json:"can_attach,omitempty"`
+	// Files are the project's own attachments (the review queue: 申报材料).
+	Files       []projectAttachmentJSON `json:"files,omitempty"`
+	CanNominate *bool                   `json:"can_nominate,omitempty"`
 	// SignedMeetingID is the annual meeting the project was signed at (set
 	// by that meeting's signed section, POST /api/v1/meetings/{id}/annual/signed).
 	SignedMeetingID *int64    `json:"signed_meeting_id"`
@@ -162,6 +165,7 @@ func toProjectDetailJSON(v *service.ProjectView, today time.Time) projectJSON {
 		out.AllowedActions = []string{}
 	}
 	out.CanUpdate, out.CanUpdateProgress, out.CanNominate = &v.Perms.Update, &v.Perms.UpdateProgress, &v.Perms.Nominate
+	out.CanAttach = &v.Perms.Attach
 	return out
 }
 
@@ -762,6 +766,10 @@ func (s *Server) apiReviewQueue(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIList(l, func(r *service.QueueRow) projectJSON {
 		j := toProjectJSON(&r.ProjectRow, today)
 		j.DueState = r.DueState
+		j.Files = []projectAttachmentJSON{}
+		for i := range r.Files {
+			j.Files = append(j.Files, toProjectAttachmentJSON(r.ID, &r.Files[i]))
+		}
 		return j
 	}))
 }
@@ -985,7 +993,7 @@ func init() {
 	apiDocs["POST /api/v1/projects/:id/updates"] = doc("Report progress (approved or running projects; the contacts of its units and the secretary), dated within the project's life; a lower percent than the report before it needs a reason; attachment_ids move uploaded files to the update; answers 201", "ProjectUpdateInput", "ProjectUpdate")
 	apiDocs["GET /api/v1/projects/:id/reviews"] = doc("The review trail, oldest first; private_note only for reviewers of the project's district", "", "list:ProjectReview")
 	apiDocs["GET /api/v1/projects/:id/attachments"] = doc("The project's attachments (its own and its updates')", "", "list:Attachment")
-	apiDocs["POST /api/v1/projects/:id/attachments"] = apiDoc{Tag: "projects", Summary: "Upload a file (multipart field file): JPEG, PNG, PDF, xlsx or docx, checked by content; the name's extension must match; over uploads.max_bytes answers 413; answers 201", Body: "AttachmentUpload", BodyType: "multipart/form-data", Response: "Attachment"}
+	apiDocs["POST /api/v1/projects/:id/attachments"] = apiDoc{Tag: "projects", Summary: "Upload a file (multipart field file): JPEG, PNG, PDF, xlsx or docx, checked by content; the name's extension must match; over uploads.max_bytes answers 413; from the draft on while the project is open (before approval the file is 申报材料, purpose application); answers 201", Body: "AttachmentUpload", BodyType: "multipart/form-data", Response: "Attachment"}
 	apiDocs["GET /api/v1/projects/:id/attachments/:aid"] = doc("Download an attachment (Content-Disposition attachment, nosniff); 404 outside the project's scope", "", "")
 	apiDocs["POST /api/v1/projects/:id/nominate"] = doc("Nominate an evaluated project for the case library (secretary); answers 201", "CaseInput", "Case")
 	apiDocs["GET /api/v1/reviews"] = apiDoc{Tag: "projects", Summary: "The reviewer queue: submitted projects of your districts, oldest submission first, with due_state overdue | due_soon", Response: "list:Project", Query: filters}
@@ -1011,6 +1019,8 @@ func init() {
 		"closing_report": str, "cancel_reason": str, "progress_percent": integer, "overdue": boolean, "due_state": str,
 		"units": {"type": "array", "items": unit}, "funding": {"type": "array", "items": funding}, "site_ids": ids, "need_ids": ids,
 		"resource_ids": ids, "allowed_actions": {"type": "array", "items": str}, "can_update": boolean, "can_update_progress": boolean,
+		"can_attach":   {"type": "boolean", "description": "files may be attached now (申报材料 from the draft on)"},
+		"files":        {"type": "array", "items": ref("Attachment"), "description": "the review queue: the project's own attachments (purpose application: 申报材料)"},
 		"can_nominate": boolean, "signed_meeting_id": nullInt, "version": integer, "created_at": dateTime, "updated_at": dateTime}
 	apiSchemas["Project"] = obj(nil, project)
 	apiSchemas["ProjectList"] = obj(nil, map[string]schema{"items": {"type": "array", "items": ref("Project")}, "next": str, "total": integer,

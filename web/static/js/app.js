@@ -15,6 +15,12 @@
  *                         without script): opens and closes the left menu
  *                         drawer of a narrow screen (html.menu-open);
  *                         data-menu-close, Esc or a click outside closes it.
+ *   data-open-details="id" on a link: open the <details> (or show the
+ *                         section) of that id in view, clear of the sticky
+ *                         top bar, and focus its first field, without
+ *                         reloading; without script the link's own href
+ *                         (?action=…#id) renders it open. A page opened at
+ *                         #id of a closed <details> opens it too.
  *
  * It also sends the CSRF token (meta csrf-token) on every htmx request, adds
  * a close button to flash messages, shows a flash when an htmx request fails,
@@ -246,6 +252,41 @@
       setMenuOpen(true);
     }
   }
+  // ---- A link opens the form it points to (header buttons) ----
+  function topbarHeight() {
+    var bar = doc.querySelector('.topbar');
+    return bar ? bar.getBoundingClientRect().height : 0;
+  }
+  function openTarget(id, focus) {
+    var el = id ? doc.getElementById(id) : null;
+    if (!el) { return false; }
+    var det = el.tagName === 'DETAILS' ? el : (el.closest ? el.closest('details') : null);
+    if (det) { det.open = true; }
+    el.style.scrollMarginTop = (topbarHeight() + 12) + 'px';
+    el.scrollIntoView({ block: 'start' });
+    if (focus) {
+      var f = el.querySelector('textarea, select, input:not([type="hidden"]):not([type="checkbox"]):not([type="file"])');
+      if (f) {
+        try { f.focus({ preventScroll: true }); } catch (err) { f.focus(); }
+      }
+    }
+    return true;
+  }
+  doc.addEventListener('click', function (e) {
+    var a = e.target && e.target.closest ? e.target.closest('a[data-open-details]') : null;
+    if (!a || e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) { return; }
+    var id = a.getAttribute('data-open-details');
+    if (openTarget(id, true)) {
+      e.preventDefault();
+      if (window.history && window.history.replaceState) { window.history.replaceState(null, '', '#' + id); }
+    }
+  });
+  function openHash() {
+    var id = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : '';
+    var el = id && /^[\w-]+$/.test(id) ? doc.getElementById(id) : null;
+    if (el && (el.tagName === 'DETAILS' || el.hasAttribute('data-open-on-hash'))) { openTarget(id, false); }
+  }
+  window.addEventListener('hashchange', openHash);
 
   // ---- Clicks: history back, dropdowns ----
   doc.addEventListener('click', function (e) {
@@ -365,7 +406,7 @@
     }
   }
 
-  function init() { addCloseButtons(doc); openMenuFromHash(); revealCurrentMenuItem(); }
+  function init() { addCloseButtons(doc); openMenuFromHash(); revealCurrentMenuItem(); openHash(); }
   if (doc.readyState === 'loading') {
     doc.addEventListener('DOMContentLoaded', init);
   } else {
