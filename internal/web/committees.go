@@ -606,7 +606,7 @@ func init() {
 	apiSchemas["Committee"] = obj(nil, map[string]schema{"id": integer, "alliance_id": integer, "alliance_name": str, "name": str,
 		"theme": str, "convenor_unit_id": nullInt, "convenor_name": str,
 		"status": {"type": "string", "enum": []string{model.StatusActive, model.StatusInactive}}, "member_count": integer,
-		"members":    {"type": "array", "description": "only on a single committee", "items": obj(nil, map[string]schema{"unit_id": integer, "unit_name": str, "added_at": dateTime})},
+		"members": {"type": "array", "description": "only on a single committee", "items": obj(nil, map[string]schema{"unit_id": integer, "unit_name": str, "added_at": dateTime})},
 		"version": integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["CommitteeInput"] = obj([]string{"alliance_id", "name"}, map[string]schema{"alliance_id": integer, "name": str, "theme": str,
 		"convenor_unit_id": nullInt, "member_unit_ids": {"type": "array", "items": integer}})
