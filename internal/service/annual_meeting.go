@@ -219,10 +219,13 @@ func idsAsProjects(ids []int64) []store.MeetingProjectRow {
 
 // ConfirmReview stores the past year's figures as the secretary confirms
 // them (a snapshot: later changes of the projects do not alter the pack).
-func (s *Meetings) ConfirmReview(ctx context.Context, actor model.Actor, id int64) error {
+func (s *Meetings) ConfirmReview(ctx context.Context, actor model.Actor, id int64, version int) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		m, _, err := s.annualFor(ctx, actor, id)
 		if err != nil {
+			return err
+		}
+		if err := model.CheckVersion(version, m.Version); err != nil {
 			return err
 		}
 		f, err := s.db.AllianceProjectFigures(ctx, m.AllianceID, m.Year-1)
@@ -256,10 +259,17 @@ func (s *Meetings) annualFor(ctx context.Context, actor model.Actor, id int64) (
 // SaveSection saves one section of the annual meeting: the ids chosen
 // (memberships for letters, projects for signed and projects, needs,
 // resources, rotation terms). Ids outside the alliance are refused.
-func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64, section string, ids []int64) error {
+func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64, section string, ids []int64, version int) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		m, a, err := s.annualFor(ctx, actor, id)
 		if err != nil {
+			return err
+		}
+		if err := model.CheckVersion(version, m.Version); err != nil {
+			return err
+		}
+		// A section is part of the meeting: saving one moves its version.
+		if err := s.db.BumpVersion(ctx, "meetings", "meeting", id, version); err != nil {
 			return err
 		}
 		ch := allianceChain(a)

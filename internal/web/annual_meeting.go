@@ -21,7 +21,11 @@ func (s *Server) annualReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.meetingService().ConfirmReview(c.Request().Context(), actor(c), id)
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
+	err = s.meetingService().ConfirmReview(c.Request().Context(), actor(c), id, version)
 	if refused(err) {
 		if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
 			return gerr
@@ -40,6 +44,10 @@ func (s *Server) annualSection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	section := c.Param("section")
 	form, _ := c.FormParams()
 	var ids []int64
@@ -48,7 +56,7 @@ func (s *Server) annualSection(c echo.Context) error {
 			ids = append(ids, n)
 		}
 	}
-	err = s.meetingService().SaveSection(c.Request().Context(), actor(c), id, section, ids)
+	err = s.meetingService().SaveSection(c.Request().Context(), actor(c), id, section, ids, version)
 	if refused(err) {
 		if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
 			return gerr

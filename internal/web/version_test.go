@@ -268,7 +268,7 @@ var versionFixtures = map[string]versionFixture{
 	"POST /meetings/:id/cancel":                 {user: "secretary", table: "meetings", sel: selPlanned, page: "/meetings/:id", set: map[string]string{"reason": "改期"}},
 	"POST /meetings/:id/attendance":             {user: "secretary", table: "meetings", sel: selHeld, page: "/meetings/:id"},
 	"POST /meetings/:id/review":                 {user: "secretary", table: "meetings", sel: selAnnual, page: "/meetings/:id"},
-	"POST /meetings/:id/annual/:section":        {user: "secretary", table: "meetings", sel: "SELECT id, version, id, 'resolutions' FROM meetings WHERE kind = 'annual' ORDER BY id LIMIT 1", page: "/meetings/:id"},
+	"POST /meetings/:id/annual/:section":        {user: "secretary", table: "meetings", sel: "SELECT id, version, id, 'letters' FROM meetings WHERE kind = 'annual' ORDER BY id LIMIT 1", page: "/meetings/:id"},
 	"PATCH /api/v1/meetings/:id":                {user: "secretary", table: "meetings", sel: selHeld, json: map[string]any{"minutes": "纪要"}},
 	"POST /api/v1/meetings/:id/hold":            {user: "secretary", table: "meetings", sel: selPlanned},
 	"POST /api/v1/meetings/:id/cancel":          {user: "secretary", table: "meetings", sel: selPlanned, json: map[string]any{"reason": "改期"}},
