@@ -190,7 +190,7 @@ func seedDemoGovernance(ctx context.Context, db *store.DB, allianceID int64, uni
 			case model.DutyBrief:
 				doc = fmt.Sprintf("联盟工作简报（第%d期）", briefNo)
 			}
-			if err := db.UpdateDuty(ctx, d.ID, &done, meetingID, doc); err != nil {
+			if err := db.UpdateDuty(ctx, d.ID, d.Version, &done, meetingID, doc); err != nil {
 				return err
 			}
 		}

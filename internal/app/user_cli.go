@@ -125,7 +125,7 @@ func runUserReset(ctx context.Context, cl *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	pw, err := service.NewUsers(service.Deps{DB: db, Authz: az, Auth: auth}).ResetPassword(ctx, systemActor, u.ID)
+	pw, err := service.NewUsers(service.Deps{DB: db, Authz: az, Auth: auth}).ResetPassword(ctx, systemActor, u.ID, u.Version)
 	if err != nil {
 		return cliError(err)
 	}

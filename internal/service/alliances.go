@@ -374,6 +374,8 @@ type MemberInput struct {
 type MemberChange struct {
 	Rank           string
 	LetterSignedOn *time.Time
+	// Version is the membership's version the editor read (required).
+	Version int
 }
 
 // allianceFor loads an alliance and checks act on obj on its chain.
@@ -525,13 +527,16 @@ func (s *Alliances) UpdateMember(ctx context.Context, actor model.Actor, allianc
 		if prev.LeftOn != nil {
 			return model.Rule("membership_left", "membership.already_left")
 		}
+		if err := model.CheckVersion(in.Version, prev.Version); err != nil {
+			return err
+		}
 		ve := &model.ValidationError{}
 		allianceValidRank(ve, in.Rank)
 		letter := s.notFuture(ve, "letter_signed_on", in.LetterSignedOn)
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if err := s.db.UpdateMembership(ctx, id, in.Rank, letter); err != nil {
+		if err := s.db.UpdateMembership(ctx, id, in.Version, in.Rank, letter); err != nil {
 			return err
 		}
 		if out, err = s.db.MembershipByID(ctx, id); err != nil {
@@ -547,7 +552,7 @@ func (s *Alliances) UpdateMember(ctx context.Context, actor model.Actor, allianc
 // LeaveMember ends a current membership on leftOn (nil: today). The row is
 // kept as history; the unit also leaves the alliance's committees (and stops
 // convening any).
-func (s *Alliances) LeaveMember(ctx context.Context, actor model.Actor, allianceID, id int64, leftOn *time.Time) (*store.MemberRow, error) {
+func (s *Alliances) LeaveMember(ctx context.Context, actor model.Actor, allianceID, id int64, version int, leftOn *time.Time) (*store.MemberRow, error) {
 	var out *store.MemberRow
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		if _, err := s.allianceFor(ctx, actor, allianceID, "membership", "manage"); err != nil {
@@ -559,6 +564,9 @@ func (s *Alliances) LeaveMember(ctx context.Context, actor model.Actor, alliance
 		}
 		if prev.LeftOn != nil {
 			return model.Rule("membership_left", "membership.already_left")
+		}
+		if err := model.CheckVersion(version, prev.Version); err != nil {
+			return err
 		}
 		ve := &model.ValidationError{}
 		left := s.today()
@@ -575,7 +583,7 @@ func (s *Alliances) LeaveMember(ctx context.Context, actor model.Actor, alliance
 		if err != nil {
 			return err
 		}
-		if err := s.db.EndMembership(ctx, id, left); err != nil {
+		if err := s.db.EndMembership(ctx, id, version, left); err != nil {
 			return err
 		}
 		if err := s.db.DropUnitFromCommittees(ctx, allianceID, prev.UnitID); err != nil {
@@ -607,6 +615,8 @@ type CommitteeInput struct {
 	// MemberUnitIDs are the first members (create only); the convenor is
 	// always a member.
 	MemberUnitIDs []int64
+	// Version guards an edit (required; ignored on create).
+	Version int
 }
 
 // CommitteePerms says what the actor may do to a committee.
@@ -789,6 +799,9 @@ func (s *Alliances) UpdateCommittee(ctx context.Context, actor model.Actor, id i
 		if err != nil {
 			return err
 		}
+		if err := model.CheckVersion(in.Version, prev.Version); err != nil {
+			return err
+		}
 		ve := &model.ValidationError{}
 		if err := s.checkCommitteeFields(ctx, ve, prev.AllianceID, &in, id); err != nil {
 			return err
@@ -798,7 +811,7 @@ func (s *Alliances) UpdateCommittee(ctx context.Context, actor model.Actor, id i
 		}
 		next := prev.Committee
 		next.Name, next.Theme, next.ConvenorUnitID = in.Name, in.Theme, in.ConvenorUnitID
-		if err := s.db.UpdateCommittee(ctx, &next); err != nil {
+		if err := s.db.UpdateCommittee(ctx, &next, in.Version); err != nil {
 			return err
 		}
 		if in.ConvenorUnitID != nil {
@@ -821,7 +834,7 @@ func (s *Alliances) UpdateCommittee(ctx context.Context, actor model.Actor, id i
 }
 
 // SetCommitteeActive deactivates or activates a committee.
-func (s *Alliances) SetCommitteeActive(ctx context.Context, actor model.Actor, id int64, active bool) (*store.CommitteeRow, error) {
+func (s *Alliances) SetCommitteeActive(ctx context.Context, actor model.Actor, id int64, version int, active bool) (*store.CommitteeRow, error) {
 	status, action := model.StatusInactive, ActionCommitteeDeactivate
 	if active {
 		status, action = model.StatusActive, ActionCommitteeActivate
@@ -832,11 +845,14 @@ func (s *Alliances) SetCommitteeActive(ctx context.Context, actor model.Actor, i
 		if err != nil {
 			return err
 		}
+		if err := model.CheckVersion(version, prev.Version); err != nil {
+			return err
+		}
 		if prev.Status == status {
 			out = prev
 			return nil
 		}
-		if err := s.db.SetCommitteeStatus(ctx, id, status); err != nil {
+		if err := s.db.SetCommitteeStatus(ctx, id, version, status); err != nil {
 			return err
 		}
 		if out, err = s.db.CommitteeByID(ctx, id); err != nil {

@@ -169,19 +169,19 @@ func TestAlliancesService(t *testing.T) {
 
 		// Leaving: not before joining, kept as history, off the committees; joining again is a new row.
 		if f := allianceFields(func() error {
-			_, err := svc.LeaveMember(ctx, as(sec), a.ID, m1.ID, allianceTestDate(2019, 12, 31))
+			_, err := svc.LeaveMember(ctx, as(sec), a.ID, m1.ID, m1.Version, allianceTestDate(2019, 12, 31))
 			return err
 		}()); f["left_on"] != "membership.left_before_joined" {
 			t.Errorf("leaving before joining: %v", f)
 		}
-		left, err := svc.LeaveMember(ctx, as(sec), a.ID, m1.ID, allianceTestDate(2024, 6, 30))
+		left, err := svc.LeaveMember(ctx, as(sec), a.ID, m1.ID, m1.Version, allianceTestDate(2024, 6, 30))
 		if err != nil || left.LeftOn == nil {
 			t.Fatalf("leave: %+v %v", left, err)
 		}
-		if _, err := svc.LeaveMember(ctx, as(sec), a.ID, m1.ID, nil); !errors.Is(err, model.ErrRule) {
+		if _, err := svc.LeaveMember(ctx, as(sec), a.ID, m1.ID, m1.Version+1, nil); !errors.Is(err, model.ErrRule) {
 			t.Errorf("leaving twice: %v", err)
 		}
-		if _, err := svc.UpdateMember(ctx, as(sec), a.ID, m1.ID, service.MemberChange{Rank: model.RankMember}); !errors.Is(err, model.ErrRule) {
+		if _, err := svc.UpdateMember(ctx, as(sec), a.ID, m1.ID, service.MemberChange{Rank: model.RankMember, Version: m1.Version + 1}); !errors.Is(err, model.ErrRule) {
 			t.Errorf("changing history: %v", err)
 		}
 		cm, _, err = svc.Committee(ctx, as(sec), cm.ID)

@@ -233,11 +233,13 @@ func idsAsProjects(ids []int64) []store.MeetingProjectRow {
 
 // ConfirmReview stores the past year's figures as the secretary confirms
 // them (a snapshot: later changes of the projects do not alter the pack).
-// version is the meeting's as the caller saw it (0: not checked).
 func (s *Meetings) ConfirmReview(ctx context.Context, actor model.Actor, id int64, version int) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		m, _, err := s.annualFor(ctx, actor, id, version)
+		m, _, err := s.annualFor(ctx, actor, id)
 		if err != nil {
+			return err
+		}
+		if err := model.CheckVersion(version, m.Version); err != nil {
 			return err
 		}
 		f, err := s.db.AllianceProjectFigures(ctx, m.AllianceID, m.Year-1)
@@ -253,8 +255,8 @@ func (s *Meetings) ConfirmReview(ctx context.Context, actor model.Actor, id int6
 }
 
 // annualFor loads an annual meeting for an update (meeting:update), refusing
-// a cancelled one, and a stale version (409) when version is not 0.
-func (s *Meetings) annualFor(ctx context.Context, actor model.Actor, id int64, version int) (*model.Meeting, *model.Alliance, error) {
+// a cancelled one; the callers check the version.
+func (s *Meetings) annualFor(ctx context.Context, actor model.Actor, id int64) (*model.Meeting, *model.Alliance, error) {
 	m, a, err := s.loadFor(ctx, actor, id, "update")
 	if err != nil {
 		return nil, nil, err
@@ -265,21 +267,23 @@ func (s *Meetings) annualFor(ctx context.Context, actor model.Actor, id int64, v
 	if m.Status == model.MeetingCancelled {
 		return nil, nil, model.Rule("meeting_cancelled", "meeting.is_cancelled")
 	}
-	if version != 0 && version != m.Version {
-		return nil, nil, model.Conflict(model.MsgStale)
-	}
 	return m, a, nil
 }
 
 // SaveSection saves one section of the annual meeting: the ids chosen
 // (memberships for letters, projects for signed and projects, needs,
-// resources, rotation terms). Ids outside the alliance are refused. A saved
-// section is a change of the meeting: its version goes up (version is the
-// one the caller saw; 0: not checked).
+// resources, rotation terms). Ids outside the alliance are refused.
 func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64, section string, ids []int64, version int) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		m, a, err := s.annualFor(ctx, actor, id, version)
+		m, a, err := s.annualFor(ctx, actor, id)
 		if err != nil {
+			return err
+		}
+		if err := model.CheckVersion(version, m.Version); err != nil {
+			return err
+		}
+		// A section is part of the meeting: saving one moves its version.
+		if err := s.db.BumpVersion(ctx, "meetings", "meeting", id, version); err != nil {
 			return err
 		}
 		ch := allianceChain(a)

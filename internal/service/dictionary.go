@@ -168,6 +168,8 @@ type DictionaryInput struct {
 	LabelZh string
 	LabelEn string
 	Sort    string
+	// Version guards an edit (required; ignored on create).
+	Version int
 }
 
 var dictCodeRe = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
@@ -250,7 +252,10 @@ func (s *Dictionaries) Update(ctx context.Context, actor model.Actor, kind strin
 		if err != nil {
 			return err
 		}
-		if err := s.db.UpdateDictionaryItem(ctx, id, in.LabelZh, in.LabelEn, sort); err != nil {
+		if err := model.CheckVersion(in.Version, before.Version); err != nil {
+			return err
+		}
+		if err := s.db.UpdateDictionaryItem(ctx, id, in.Version, in.LabelZh, in.LabelEn, sort); err != nil {
 			return err
 		}
 		if out, err = s.db.DictionaryItemByID(ctx, id); err != nil {
@@ -267,7 +272,7 @@ func (s *Dictionaries) Update(ctx context.Context, actor model.Actor, kind strin
 }
 
 // SetActive deactivates or reactivates an item.
-func (s *Dictionaries) SetActive(ctx context.Context, actor model.Actor, kind string, id int64, active bool) (*model.DictionaryItem, error) {
+func (s *Dictionaries) SetActive(ctx context.Context, actor model.Actor, kind string, id int64, version int, active bool) (*model.DictionaryItem, error) {
 	if err := s.authz.Check(actor.UserID, authz.ChainSys(), "dictionary", "manage"); err != nil {
 		return nil, err
 	}
@@ -277,11 +282,14 @@ func (s *Dictionaries) SetActive(ctx context.Context, actor model.Actor, kind st
 		if err != nil {
 			return err
 		}
+		if err := model.CheckVersion(version, it.Version); err != nil {
+			return err
+		}
 		out = it
 		if it.Active == active {
 			return nil
 		}
-		if err := s.db.SetDictionaryItemActive(ctx, id, active); err != nil {
+		if err := s.db.SetDictionaryItemActive(ctx, id, version, active); err != nil {
 			return err
 		}
 		out.Active = active

@@ -101,6 +101,8 @@ type StreetInput struct {
 	DistrictID int64
 	Code       string
 	Name       string
+	// Version guards an edit (required; ignored on create).
+	Version int
 }
 
 func (in *StreetInput) validate(ve *model.ValidationError) {
@@ -187,6 +189,9 @@ func (s *Geo) UpdateStreet(ctx context.Context, actor model.Actor, id int64, in 
 		if err != nil {
 			return err
 		}
+		if err := model.CheckVersion(in.Version, before.Version); err != nil {
+			return err
+		}
 		ve := &model.ValidationError{}
 		if in.DistrictID != 0 && in.DistrictID != before.DistrictID {
 			ve.Add("district_id", "street.district_fixed")
@@ -195,7 +200,7 @@ func (s *Geo) UpdateStreet(ctx context.Context, actor model.Actor, id int64, in 
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if err := s.db.UpdateStreet(ctx, id, in.Code, in.Name); err != nil {
+		if err := s.db.UpdateStreet(ctx, id, in.Version, in.Code, in.Name); err != nil {
 			return err
 		}
 		if out, err = s.db.StreetByID(ctx, id); err != nil {
@@ -209,7 +214,7 @@ func (s *Geo) UpdateStreet(ctx context.Context, actor model.Actor, id int64, in 
 
 // SetStreetActive deactivates or re-activates a street. A deactivated street
 // keeps its grids, sites and units; it is only no longer offered for new rows.
-func (s *Geo) SetStreetActive(ctx context.Context, actor model.Actor, id int64, active bool) (*model.Street, error) {
+func (s *Geo) SetStreetActive(ctx context.Context, actor model.Actor, id int64, version int, active bool) (*model.Street, error) {
 	status, action := geoStatus(active)
 	var out *model.Street
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -217,11 +222,14 @@ func (s *Geo) SetStreetActive(ctx context.Context, actor model.Actor, id int64, 
 		if err != nil {
 			return err
 		}
+		if err := model.CheckVersion(version, before.Version); err != nil {
+			return err
+		}
 		out = before
 		if before.Status == status {
 			return nil
 		}
-		if err := s.db.SetStreetStatus(ctx, id, status); err != nil {
+		if err := s.db.SetStreetStatus(ctx, id, version, status); err != nil {
 			return err
 		}
 		out.Status = status
@@ -275,6 +283,8 @@ type GridInput struct {
 	StreetID int64
 	Code     string
 	Name     string
+	// Version guards an edit (required; ignored on create).
+	Version int
 }
 
 func (in *GridInput) validate(ve *model.ValidationError) {
@@ -373,6 +383,9 @@ func (s *Geo) UpdateGrid(ctx context.Context, actor model.Actor, id int64, in Gr
 		if err != nil {
 			return err
 		}
+		if err := model.CheckVersion(in.Version, before.Version); err != nil {
+			return err
+		}
 		ve := &model.ValidationError{}
 		if in.StreetID == 0 {
 			in.StreetID = before.StreetID
@@ -396,7 +409,7 @@ func (s *Geo) UpdateGrid(ctx context.Context, actor model.Actor, id int64, in Gr
 		}
 		g := *before
 		g.StreetID, g.DistrictID, g.Code, g.Name = st.ID, st.DistrictID, in.Code, in.Name
-		if err := s.db.UpdateGrid(ctx, &g); err != nil {
+		if err := s.db.UpdateGrid(ctx, &g, in.Version); err != nil {
 			return err
 		}
 		if out, err = s.db.GridByID(ctx, id); err != nil {
@@ -409,7 +422,7 @@ func (s *Geo) UpdateGrid(ctx context.Context, actor model.Actor, id int64, in Gr
 }
 
 // SetGridActive deactivates or re-activates a grid.
-func (s *Geo) SetGridActive(ctx context.Context, actor model.Actor, id int64, active bool) (*model.Grid, error) {
+func (s *Geo) SetGridActive(ctx context.Context, actor model.Actor, id int64, version int, active bool) (*model.Grid, error) {
 	status, action := geoStatus(active)
 	var out *model.Grid
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -417,11 +430,14 @@ func (s *Geo) SetGridActive(ctx context.Context, actor model.Actor, id int64, ac
 		if err != nil {
 			return err
 		}
+		if err := model.CheckVersion(version, before.Version); err != nil {
+			return err
+		}
 		out = before
 		if before.Status == status {
 			return nil
 		}
-		if err := s.db.SetGridStatus(ctx, id, status); err != nil {
+		if err := s.db.SetGridStatus(ctx, id, version, status); err != nil {
 			return err
 		}
 		out.Status = status

@@ -88,13 +88,13 @@ func TestGeoService(t *testing.T) {
 		}
 
 		// An edit keeps the district.
-		if _, err := e.geo.UpdateStreet(ctx, e.admin, hn.ID, service.StreetInput{DistrictID: 310101, Code: "310104011", Name: "湖南路街道"}); fieldOf(err, "district_id") != "street.district_fixed" {
+		if _, err := e.geo.UpdateStreet(ctx, e.admin, hn.ID, service.StreetInput{DistrictID: 310101, Code: "310104011", Name: "湖南路街道", Version: hn.Version}); fieldOf(err, "district_id") != "street.district_fixed" {
 			t.Errorf("moving a street: %v", err)
 		}
-		if _, err := e.geo.UpdateStreet(ctx, e.admin, hp.ID, service.StreetInput{Code: "310101002", Name: "改名"}); !errors.Is(err, model.ErrNotFound) {
+		if _, err := e.geo.UpdateStreet(ctx, e.admin, hp.ID, service.StreetInput{Code: "310101002", Name: "改名", Version: hp.Version}); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("editing a foreign street: %v", err)
 		}
-		if st, err := e.geo.UpdateStreet(ctx, e.admin, hn.ID, service.StreetInput{Code: "310104011", Name: "湖南路街道（新）"}); err != nil || st.Name != "湖南路街道（新）" {
+		if st, err := e.geo.UpdateStreet(ctx, e.admin, hn.ID, service.StreetInput{Code: "310104011", Name: "湖南路街道（新）", Version: hn.Version}); err != nil || st.Name != "湖南路街道（新）" {
 			t.Fatalf("rename: %+v %v", st, err)
 		}
 
@@ -134,7 +134,7 @@ func TestGeoService(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.geo.SetStreetActive(ctx, e.admin, tp.ID, false); err != nil {
+		if _, err := e.geo.SetStreetActive(ctx, e.admin, tp.ID, tp.Version, false); err != nil {
 			t.Fatal(err)
 		}
 		if sts, _ := e.geo.StreetChoices(ctx, e.admin, "grid", 0); len(sts) != 1 || sts[0].ID != hn.ID {
@@ -148,20 +148,20 @@ func TestGeoService(t *testing.T) {
 		}
 
 		// A grid that sites point to keeps its street.
-		if _, err := e.geo.SetStreetActive(ctx, e.admin, tp.ID, true); err != nil {
+		if _, err := e.geo.SetStreetActive(ctx, e.admin, tp.ID, tp.Version+1, true); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.sites.Create(ctx, e.admin, service.SiteInput{Name: "湖南路党群服务中心", Kind: "community_center", StreetID: hn.ID, GridID: g.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.geo.UpdateGrid(ctx, e.admin, g.ID, service.GridInput{StreetID: tp.ID, Code: g.Code, Name: g.Name}); fieldOf(err, "street_id") != "grid.street_fixed" {
+		if _, err := e.geo.UpdateGrid(ctx, e.admin, g.ID, service.GridInput{StreetID: tp.ID, Code: g.Code, Name: g.Name, Version: g.Version}); fieldOf(err, "street_id") != "grid.street_fixed" {
 			t.Errorf("moving a grid with sites: %v", err)
 		}
 		g2, err := e.geo.CreateGrid(ctx, e.admin, service.GridInput{StreetID: hn.ID, Code: "310104011-02", Name: "第二网格"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if moved, err := e.geo.UpdateGrid(ctx, e.admin, g2.ID, service.GridInput{StreetID: tp.ID, Code: g2.Code, Name: g2.Name}); err != nil || moved.StreetID != tp.ID {
+		if moved, err := e.geo.UpdateGrid(ctx, e.admin, g2.ID, service.GridInput{StreetID: tp.ID, Code: g2.Code, Name: g2.Name, Version: g2.Version}); err != nil || moved.StreetID != tp.ID {
 			t.Errorf("moving an empty grid: %+v %v", moved, err)
 		}
 

@@ -440,7 +440,7 @@ func (s *Meetings) Act(ctx context.Context, actor model.Actor, id int64, action,
 
 // SaveAttendance records the attendance of units (current members of the
 // alliance, or units already recorded) at a meeting that is not cancelled.
-func (s *Meetings) SaveAttendance(ctx context.Context, actor model.Actor, id int64, rows []AttendanceInput) error {
+func (s *Meetings) SaveAttendance(ctx context.Context, actor model.Actor, id int64, rows []AttendanceInput, version int) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		m, _, err := s.loadFor(ctx, actor, id, "update")
 		if err != nil {
@@ -448,6 +448,13 @@ func (s *Meetings) SaveAttendance(ctx context.Context, actor model.Actor, id int
 		}
 		if m.Status == model.MeetingCancelled {
 			return model.Rule("meeting_cancelled", "meeting.is_cancelled")
+		}
+		if err := model.CheckVersion(version, m.Version); err != nil {
+			return err
+		}
+		// The attendance is part of the meeting: recording it moves its version.
+		if err := s.db.BumpVersion(ctx, "meetings", "meeting", id, version); err != nil {
+			return err
 		}
 		known, err := s.db.MeetingAttendanceRows(ctx, m)
 		if err != nil {

@@ -100,6 +100,8 @@ type DutyInput struct {
 	DoneOn    *time.Time
 	MeetingID *int64
 	Document  string
+	// Version is the duty's version the editor read (required).
+	Version int
 }
 
 // RotationPerms says what the actor may do in an alliance's rotation.
@@ -532,6 +534,9 @@ func (s *Rotation) UpdateDuty(ctx context.Context, actor model.Actor, dutyID int
 		if err := s.authz.Check(actor.UserID, ch, "rotation_duty", "update"); err != nil {
 			return err
 		}
+		if err := model.CheckVersion(in.Version, d.Version); err != nil {
+			return err
+		}
 		ve := &model.ValidationError{}
 		doc := model.Text(ve, "document", in.Document, false, DutyDocumentMax, false)
 		if in.DoneOn != nil && in.DoneOn.After(s.today()) {
@@ -546,7 +551,7 @@ func (s *Rotation) UpdateDuty(ctx context.Context, actor model.Actor, dutyID int
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if err := s.db.UpdateDuty(ctx, dutyID, in.DoneOn, in.MeetingID, doc); err != nil {
+		if err := s.db.UpdateDuty(ctx, dutyID, in.Version, in.DoneOn, in.MeetingID, doc); err != nil {
 			return err
 		}
 		if out, err = s.db.DutyByID(ctx, dutyID); err != nil {

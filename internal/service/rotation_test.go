@@ -163,7 +163,7 @@ func TestRotationPlan(t *testing.T) {
 		}
 		for _, m := range ms.Items {
 			if m.UnitID == left {
-				if err := db.EndMembership(ctx, m.ID, time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)); err != nil {
+				if err := db.EndMembership(ctx, m.ID, m.Version, time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)); err != nil {
 					t.Fatal(err)
 				}
 			}

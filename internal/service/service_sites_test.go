@@ -102,7 +102,7 @@ func TestServiceSitesService(t *testing.T) {
 		if _, err := e.sites.SetActive(ctx, e.admin, site.ID, 1, false); !errors.Is(err, model.ErrConflict) {
 			t.Errorf("stale deactivate: %v", err)
 		}
-		r, err := e.sites.SetActive(ctx, e.admin, site.ID, 0, false)
+		r, err := e.sites.SetActive(ctx, e.admin, site.ID, 2, false)
 		if err != nil || r.Status != model.StatusInactive || r.Version != 3 {
 			t.Fatalf("deactivate: %+v %v", r, err)
 		}
@@ -113,10 +113,10 @@ func TestServiceSitesService(t *testing.T) {
 
 		// A kind, street or grid deactivated since stays valid on an edit
 		// that keeps it, and is refused when newly chosen.
-		if _, err := e.geo.SetStreetActive(ctx, e.admin, hn.ID, false); err != nil {
+		if _, err := e.geo.SetStreetActive(ctx, e.admin, hn.ID, hn.Version, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.geo.SetGridActive(ctx, e.admin, gHN.ID, false); err != nil {
+		if _, err := e.geo.SetGridActive(ctx, e.admin, gHN.ID, gHN.Version, false); err != nil {
 			t.Fatal(err)
 		}
 		keep := in

@@ -153,7 +153,7 @@ func (s *Users) Update(ctx context.Context, actor model.Actor, id int64, in User
 
 // SetEnabled disables or re-enables an account. Disabling ends its sessions
 // and, through the status check, its API tokens at once.
-func (s *Users) SetEnabled(ctx context.Context, actor model.Actor, id int64, enabled bool) error {
+func (s *Users) SetEnabled(ctx context.Context, actor model.Actor, id int64, version int, enabled bool) error {
 	if err := s.authz.Check(actor.UserID, SysChain, "user", "disable"); err != nil {
 		return err
 	}
@@ -169,8 +169,14 @@ func (s *Users) SetEnabled(ctx context.Context, actor model.Actor, id int64, ena
 		if err != nil {
 			return err
 		}
+		if err := model.CheckVersion(version, before.Version); err != nil {
+			return err
+		}
 		if before.Status == status {
 			return nil
+		}
+		if err := s.db.BumpVersion(ctx, "users", "user", id, version); err != nil {
+			return err
 		}
 		if err := s.db.SetUserStatus(ctx, id, status); err != nil {
 			return err
@@ -192,12 +198,19 @@ func (s *Users) SetEnabled(ctx context.Context, actor model.Actor, id int64, ena
 }
 
 // Unlock clears a lockout.
-func (s *Users) Unlock(ctx context.Context, actor model.Actor, id int64) error {
+func (s *Users) Unlock(ctx context.Context, actor model.Actor, id int64, version int) error {
 	if err := s.authz.Check(actor.UserID, SysChain, "user", "unlock"); err != nil {
 		return err
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.db.UserByID(ctx, id); err != nil {
+		before, err := s.db.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := model.CheckVersion(version, before.Version); err != nil {
+			return err
+		}
+		if err := s.db.BumpVersion(ctx, "users", "user", id, version); err != nil {
 			return err
 		}
 		if err := s.db.RecordLoginAttempt(ctx, id, store.LoginAttempt{}); err != nil {
@@ -209,7 +222,7 @@ func (s *Users) Unlock(ctx context.Context, actor model.Actor, id int64) error {
 
 // ResetPassword sets a new one-time password (returned once), which the user
 // must change at the next login, and ends the user's sessions.
-func (s *Users) ResetPassword(ctx context.Context, actor model.Actor, id int64) (string, error) {
+func (s *Users) ResetPassword(ctx context.Context, actor model.Actor, id int64, version int) (string, error) {
 	if err := s.authz.Check(actor.UserID, SysChain, "user", "reset_password"); err != nil {
 		return "", err
 	}
@@ -222,7 +235,14 @@ func (s *Users) ResetPassword(ctx context.Context, actor model.Actor, id int64) 
 		return "", err
 	}
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.db.UserByID(ctx, id); err != nil {
+		before, err := s.db.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := model.CheckVersion(version, before.Version); err != nil {
+			return err
+		}
+		if err := s.db.BumpVersion(ctx, "users", "user", id, version); err != nil {
 			return err
 		}
 		if err := s.db.SetPassword(ctx, id, hash, true); err != nil {

@@ -151,10 +151,10 @@ func TestAllianceStore(t *testing.T) {
 		if err != nil || len(ml.Items) != 2 || ml.Items[0].UnitID != u2 {
 			t.Fatalf("current members (council first): %+v %v", ml.Items, err)
 		}
-		if err := db.EndMembership(ctx, m1.ID, *allianceTestDay(2024, 6, 30)); err != nil {
+		if err := db.EndMembership(ctx, m1.ID, 1, *allianceTestDay(2024, 6, 30)); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.EndMembership(ctx, m1.ID, *allianceTestDay(2024, 6, 30)); !allianceIsConflict(err) {
+		if err := db.EndMembership(ctx, m1.ID, 2, *allianceTestDay(2024, 6, 30)); !allianceIsConflict(err) {
 			t.Fatalf("leaving twice: %v", err)
 		}
 		again := &model.Membership{AllianceID: a1.ID, UnitID: u1, Rank: model.RankMember, JoinedOn: *allianceTestDay(2025, 1, 1)}

@@ -112,29 +112,24 @@ func (db *DB) CreateCommittee(ctx context.Context, c *model.Committee) error {
 	return nameTaken(db.conn(ctx).Create(c).Error, "committee.name_taken")
 }
 
-// UpdateCommittee writes name, theme and convenor.
-func (db *DB) UpdateCommittee(ctx context.Context, c *model.Committee) error {
-	res := db.conn(ctx).Model(&model.Committee{}).Where("id = ?", c.ID).Updates(map[string]any{
-		"name": c.Name, "theme": c.Theme, "convenor_unit_id": c.ConvenorUnitID, "updated_at": db.Now(),
+// UpdateCommittee writes name, theme and convenor if the stored version is
+// version, bumping it (a stale one is a conflict).
+func (db *DB) UpdateCommittee(ctx context.Context, c *model.Committee, version int) error {
+	res := db.conn(ctx).Model(&model.Committee{}).Where("id = ? AND version = ?", c.ID, version).Updates(map[string]any{
+		"name": c.Name, "theme": c.Theme, "convenor_unit_id": c.ConvenorUnitID, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
 	if err := nameTaken(res.Error, "committee.name_taken"); err != res.Error {
 		return err
 	}
-	if res.Error == nil && res.RowsAffected == 0 {
-		return model.NotFound("committee", c.ID)
-	}
-	return res.Error
+	return db.versioned(ctx, res, "committees", "committee", c.ID)
 }
 
-// SetCommitteeStatus activates or deactivates a committee.
-func (db *DB) SetCommitteeStatus(ctx context.Context, id int64, status string) error {
-	res := db.conn(ctx).Model(&model.Committee{}).Where("id = ?", id).Updates(map[string]any{
-		"status": status, "updated_at": db.Now(),
+// SetCommitteeStatus activates or deactivates a committee at version, bumping it.
+func (db *DB) SetCommitteeStatus(ctx context.Context, id int64, version int, status string) error {
+	res := db.conn(ctx).Model(&model.Committee{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+		"status": status, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return model.NotFound("committee", id)
-	}
-	return res.Error
+	return db.versioned(ctx, res, "committees", "committee", id)
 }
 
 // CommitteeNameTaken reports another committee of the alliance with the

@@ -46,25 +46,21 @@ func (db *DB) CreateDictionaryItem(ctx context.Context, it *model.DictionaryItem
 }
 
 // UpdateDictionaryItem changes an item's labels and sort position. The code
-// and kind never change: rows elsewhere hold the code.
-func (db *DB) UpdateDictionaryItem(ctx context.Context, id int64, labelZh, labelEn string, sort int) error {
-	res := db.conn(ctx).Model(&model.DictionaryItem{}).Where("id = ?", id).Updates(map[string]any{
-		"label_zh": labelZh, "label_en": labelEn, "sort": sort, "updated_at": db.Now(),
+// and kind never change: rows elsewhere hold the code. The stored version
+// must be version (a stale one is a conflict); it is bumped.
+func (db *DB) UpdateDictionaryItem(ctx context.Context, id int64, version int, labelZh, labelEn string, sort int) error {
+	res := db.conn(ctx).Model(&model.DictionaryItem{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+		"label_zh": labelZh, "label_en": labelEn, "sort": sort, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return model.NotFound("dictionary_item", id)
-	}
-	return res.Error
+	return db.versioned(ctx, res, "dictionary_items", "dictionary_item", id)
 }
 
 // SetDictionaryItemActive deactivates or reactivates an item. There is no
-// delete: a code in use must never vanish.
-func (db *DB) SetDictionaryItemActive(ctx context.Context, id int64, active bool) error {
-	res := db.conn(ctx).Model(&model.DictionaryItem{}).Where("id = ?", id).Updates(map[string]any{
-		"active": active, "updated_at": db.Now(),
+// delete: a code in use must never vanish. The stored version must be
+// version; it is bumped.
+func (db *DB) SetDictionaryItemActive(ctx context.Context, id int64, version int, active bool) error {
+	res := db.conn(ctx).Model(&model.DictionaryItem{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+		"active": active, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return model.NotFound("dictionary_item", id)
-	}
-	return res.Error
+	return db.versioned(ctx, res, "dictionary_items", "dictionary_item", id)
 }

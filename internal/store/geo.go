@@ -94,27 +94,23 @@ func (db *DB) CreateStreet(ctx context.Context, s *model.Street) error {
 	return geoCodeTaken(db.conn(ctx).Create(s).Error)
 }
 
-// UpdateStreet changes a street's code and name.
-func (db *DB) UpdateStreet(ctx context.Context, id int64, code, name string) error {
-	res := db.conn(ctx).Model(&model.Street{}).Where("id = ?", id).Updates(map[string]any{
-		"code": code, "name": name, "updated_at": db.Now(),
+// UpdateStreet changes a street's code and name if the stored version is
+// version, bumping it (a stale one is a conflict).
+func (db *DB) UpdateStreet(ctx context.Context, id int64, version int, code, name string) error {
+	res := db.conn(ctx).Model(&model.Street{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+		"code": code, "name": name, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
 	if err := geoCodeTaken(res.Error); err != nil {
 		return err
 	}
-	if res.RowsAffected == 0 {
-		return model.NotFound("street", id)
-	}
-	return nil
+	return db.versioned(ctx, res, "streets", "street", id)
 }
 
-// SetStreetStatus activates or deactivates a street.
-func (db *DB) SetStreetStatus(ctx context.Context, id int64, status string) error {
-	res := db.conn(ctx).Model(&model.Street{}).Where("id = ?", id).Updates(map[string]any{"status": status, "updated_at": db.Now()})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return model.NotFound("street", id)
-	}
-	return res.Error
+// SetStreetStatus activates or deactivates a street at version, bumping it.
+func (db *DB) SetStreetStatus(ctx context.Context, id int64, version int, status string) error {
+	res := db.conn(ctx).Model(&model.Street{}).Where("id = ? AND version = ?", id, version).
+		Updates(map[string]any{"status": status, "version": gorm.Expr("version + 1"), "updated_at": db.Now()})
+	return db.versioned(ctx, res, "streets", "street", id)
 }
 
 // StreetOptions lists the streets of the given districts (all districts when
@@ -218,27 +214,24 @@ func (db *DB) CreateGrid(ctx context.Context, g *model.Grid) error {
 	return geoCodeTaken(db.conn(ctx).Create(g).Error)
 }
 
-// UpdateGrid changes a grid's street (and with it its district), code and name.
-func (db *DB) UpdateGrid(ctx context.Context, g *model.Grid) error {
-	res := db.conn(ctx).Model(&model.Grid{}).Where("id = ?", g.ID).Updates(map[string]any{
-		"street_id": g.StreetID, "district_id": g.DistrictID, "code": g.Code, "name": g.Name, "updated_at": db.Now(),
+// UpdateGrid changes a grid's street (and with it its district), code and
+// name if the stored version is version, bumping it.
+func (db *DB) UpdateGrid(ctx context.Context, g *model.Grid, version int) error {
+	res := db.conn(ctx).Model(&model.Grid{}).Where("id = ? AND version = ?", g.ID, version).Updates(map[string]any{
+		"street_id": g.StreetID, "district_id": g.DistrictID, "code": g.Code, "name": g.Name,
+		"version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
 	if err := geoCodeTaken(res.Error); err != nil {
 		return err
 	}
-	if res.RowsAffected == 0 {
-		return model.NotFound("grid", g.ID)
-	}
-	return nil
+	return db.versioned(ctx, res, "grids", "grid", g.ID)
 }
 
-// SetGridStatus activates or deactivates a grid.
-func (db *DB) SetGridStatus(ctx context.Context, id int64, status string) error {
-	res := db.conn(ctx).Model(&model.Grid{}).Where("id = ?", id).Updates(map[string]any{"status": status, "updated_at": db.Now()})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return model.NotFound("grid", id)
-	}
-	return res.Error
+// SetGridStatus activates or deactivates a grid at version, bumping it.
+func (db *DB) SetGridStatus(ctx context.Context, id int64, version int, status string) error {
+	res := db.conn(ctx).Model(&model.Grid{}).Where("id = ? AND version = ?", id, version).
+		Updates(map[string]any{"status": status, "version": gorm.Expr("version + 1"), "updated_at": db.Now()})
+	return db.versioned(ctx, res, "grids", "grid", id)
 }
 
 // CountSitesOfGrid counts the service sites that name the grid.

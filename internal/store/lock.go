@@ -220,3 +220,12 @@ func (db *DB) versioned(ctx context.Context, res *gorm.DB, table, kind string, i
 	}
 	return model.Conflict(model.MsgStale)
 }
+
+// BumpVersion moves a row of table from version to the next one; another
+// stored version is a conflict. It guards the actions whose own UPDATE does
+// not name the version (a user's status, lock or password).
+func (db *DB) BumpVersion(ctx context.Context, table, kind string, id int64, version int) error {
+	res := db.conn(ctx).Table(table).Where("id = ? AND version = ?", id, version).
+		Updates(map[string]any{"version": gorm.Expr("version + 1"), "updated_at": db.Now()})
+	return db.versioned(ctx, res, table, kind, id)
+}

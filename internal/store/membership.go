@@ -106,10 +106,11 @@ func (db *DB) CreateMembership(ctx context.Context, m *model.Membership) error {
 }
 
 // UpdateMembership changes the rank and the letter date of a current
-// membership; a membership that has ended is a conflict.
-func (db *DB) UpdateMembership(ctx context.Context, id int64, rank string, letterSignedOn *time.Time) error {
-	res := db.conn(ctx).Model(&model.Membership{}).Where("id = ? AND left_on IS NULL", id).Updates(map[string]any{
-		"rank": rank, "letter_signed_on": letterSignedOn, "updated_at": db.Now(),
+// membership at version, bumping it; a membership that has ended or moved
+// on to another version is a conflict.
+func (db *DB) UpdateMembership(ctx context.Context, id int64, version int, rank string, letterSignedOn *time.Time) error {
+	res := db.conn(ctx).Model(&model.Membership{}).Where("id = ? AND left_on IS NULL AND version = ?", id, version).Updates(map[string]any{
+		"rank": rank, "letter_signed_on": letterSignedOn, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
 	if res.Error != nil {
 		return res.Error
@@ -120,11 +121,12 @@ func (db *DB) UpdateMembership(ctx context.Context, id int64, rank string, lette
 	return nil
 }
 
-// EndMembership sets left_on of a current membership; one that has already
-// ended is a conflict. The row stays: it is the unit's history.
-func (db *DB) EndMembership(ctx context.Context, id int64, leftOn time.Time) error {
-	res := db.conn(ctx).Model(&model.Membership{}).Where("id = ? AND left_on IS NULL", id).Updates(map[string]any{
-		"left_on": leftOn, "updated_at": db.Now(),
+// EndMembership sets left_on of a current membership at version, bumping
+// it; one that has already ended (or another version) is a conflict. The
+// row stays: it is the unit's history.
+func (db *DB) EndMembership(ctx context.Context, id int64, version int, leftOn time.Time) error {
+	res := db.conn(ctx).Model(&model.Membership{}).Where("id = ? AND left_on IS NULL AND version = ?", id, version).Updates(map[string]any{
+		"left_on": leftOn, "version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 	})
 	if res.Error != nil {
 		return res.Error

@@ -307,9 +307,10 @@ func (db *DB) DutyByID(ctx context.Context, id int64) (*DutyRow, error) {
 }
 
 // UpdateDuty records a duty's done day, meeting and document.
-func (db *DB) UpdateDuty(ctx context.Context, id int64, doneOn *time.Time, meetingID *int64, document string) error {
-	return db.conn(ctx).Model(&model.RotationDuty{}).Where("id = ?", id).Updates(map[string]any{
-		"done_on": doneOn, "meeting_id": meetingID, "document": document, "updated_at": db.Now()}).Error
+func (db *DB) UpdateDuty(ctx context.Context, id int64, version int, doneOn *time.Time, meetingID *int64, document string) error {
+	res := db.conn(ctx).Model(&model.RotationDuty{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+		"done_on": doneOn, "meeting_id": meetingID, "document": document, "version": gorm.Expr("version + 1"), "updated_at": db.Now()})
+	return db.versioned(ctx, res, "rotation_duties", "rotation_duty", id)
 }
 
 // ReplaceOpenDuties re-makes the undone duties of a term whose dates changed

@@ -35,7 +35,7 @@ func TestGeographyStore(t *testing.T) {
 		if !errors.As(err, &ve) || ve.Fields["code"] != "geo.code_taken" {
 			t.Fatalf("duplicate street code: %v", err)
 		}
-		if err := db.UpdateStreet(ctx, tp.ID, "310104011", "天平路街道"); !errors.As(err, &ve) {
+		if err := db.UpdateStreet(ctx, tp.ID, 1, "310104011", "天平路街道"); !errors.As(err, &ve) {
 			t.Fatalf("update to a taken code: %v", err)
 		}
 
@@ -57,7 +57,7 @@ func TestGeographyStore(t *testing.T) {
 		if l, _ := db.ListStreets(ctx, store.StreetFilter{Scope: model.Scope{All: true}, Name: "路"}, model.PageRequest{Sort: "name", Desc: true}); l.Total != 3 {
 			t.Errorf("city-wide name filter: %d", l.Total)
 		}
-		if err := db.SetStreetStatus(ctx, tp.ID, model.StatusInactive); err != nil {
+		if err := db.SetStreetStatus(ctx, tp.ID, 1, model.StatusInactive); err != nil {
 			t.Fatal(err)
 		}
 		if l, _ := db.ListStreets(ctx, store.StreetFilter{Scope: xh, Status: model.StatusActive}, model.PageRequest{}); l.Total != 1 {
@@ -66,7 +66,7 @@ func TestGeographyStore(t *testing.T) {
 		if opts, _ := db.StreetOptions(ctx, []int64{310104}, true); len(opts) != 1 || opts[0].ID != hn.ID {
 			t.Errorf("active street options: %+v", opts)
 		}
-		if err := db.SetStreetStatus(ctx, 999999, model.StatusInactive); !errors.Is(err, model.ErrNotFound) {
+		if err := db.SetStreetStatus(ctx, 999999, 1, model.StatusInactive); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("missing street: %v", err)
 		}
 

@@ -305,7 +305,11 @@ func (s *Server) userSetEnabled(enabled bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := s.users.SetEnabled(c.Request().Context(), actor(c), id, enabled); err != nil {
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
+		if err := s.users.SetEnabled(c.Request().Context(), actor(c), id, version, enabled); err != nil {
 			return err
 		}
 		key := "user.disabled_done"
@@ -322,7 +326,11 @@ func (s *Server) userUnlock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.users.Unlock(c.Request().Context(), actor(c), id); err != nil {
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := s.users.Unlock(c.Request().Context(), actor(c), id, version); err != nil {
 		return err
 	}
 	s.flash(c, "success", "user.unlocked_done")
@@ -334,8 +342,12 @@ func (s *Server) userResetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
-	pw, err := s.users.ResetPassword(ctx, actor(c), id)
+	pw, err := s.users.ResetPassword(ctx, actor(c), id, version)
 	if err != nil {
 		return err
 	}

@@ -123,17 +123,21 @@ func (s *Server) apiUserAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		version, err := bodyVersion(c)
+		if err != nil {
+			return err
+		}
 		ctx, a := c.Request().Context(), actor(c)
 		var pw string
 		switch action {
 		case "disable":
-			err = s.users.SetEnabled(ctx, a, id, false)
+			err = s.users.SetEnabled(ctx, a, id, version, false)
 		case "enable":
-			err = s.users.SetEnabled(ctx, a, id, true)
+			err = s.users.SetEnabled(ctx, a, id, version, true)
 		case "unlock":
-			err = s.users.Unlock(ctx, a, id)
+			err = s.users.Unlock(ctx, a, id, version)
 		case "reset-password":
-			pw, err = s.users.ResetPassword(ctx, a, id)
+			pw, err = s.users.ResetPassword(ctx, a, id, version)
 		}
 		if err != nil {
 			return err

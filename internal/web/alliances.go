@@ -628,11 +628,18 @@ func (s *Server) allianceMemberUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	f := memberForm{Rank: c.FormValue("rank"), LetterSignedOn: strings.TrimSpace(c.FormValue("letter_signed_on"))}
 	ve := &model.ValidationError{}
-	in := service.MemberChange{Rank: f.Rank, LetterSignedOn: allianceParseDay(ve, "letter_signed_on", f.LetterSignedOn)}
+	in := service.MemberChange{Rank: f.Rank, LetterSignedOn: allianceParseDay(ve, "letter_signed_on", f.LetterSignedOn), Version: version}
 	if ve.Err() == nil {
 		_, err = s.allianceService().UpdateMember(c.Request().Context(), actor(c), id, mid, in)
+		if errors.Is(err, model.ErrConflict) {
+			return s.memberStale(c, &f, id, mid)
+		}
 		if err != nil && !errors.As(err, &ve) {
 			return err
 		}
@@ -646,6 +653,26 @@ func (s *Server) allianceMemberUpdate(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/alliances/"+strconv.FormatInt(id, 10)+"#members")
 }
 
+// memberStale answers a stale membership edit (409): the page again with
+// what the user typed, the stored rank and letter date named, and the stored
+// version in its forms, so saving again keeps the user's.
+func (s *Server) memberStale(c echo.Context, f *memberForm, id, mid int64) error {
+	m, err := s.allianceService().Member(c.Request().Context(), actor(c), id, mid)
+	if err != nil {
+		return err
+	}
+	letter := allianceDayText(m.LetterSignedOn)
+	if letter == "" {
+		letter = "—"
+	}
+	loc := Locale(c)
+	ve := (&model.ValidationError{}).AddArgs("version", "membership.stale", s.cat.T(loc, "membership.rank."+m.Rank), letter)
+	if f.Rank == "" {
+		f.Rank, f.LetterSignedOn = m.Rank, allianceDayText(m.LetterSignedOn)
+	}
+	return s.renderMemberPage(c, http.StatusConflict, f, ve)
+}
+
 func (s *Server) allianceMemberLeave(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -655,11 +682,18 @@ func (s *Server) allianceMemberLeave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	f := memberForm{LeftOn: strings.TrimSpace(c.FormValue("left_on"))}
 	ve := &model.ValidationError{}
 	leftOn := allianceParseDay(ve, "left_on", f.LeftOn)
 	if ve.Err() == nil {
-		_, err = s.allianceService().LeaveMember(c.Request().Context(), actor(c), id, mid, leftOn)
+		_, err = s.allianceService().LeaveMember(c.Request().Context(), actor(c), id, mid, version, leftOn)
+		if errors.Is(err, model.ErrConflict) {
+			return s.memberStale(c, &f, id, mid)
+		}
 		if err != nil && !errors.As(err, &ve) {
 			return err
 		}
@@ -915,6 +949,7 @@ type memberJSON struct {
 	LeftOn          *string   `json:"left_on"`
 	LetterSignedOn  *string   `json:"letter_signed_on"`
 	LetterMeetingID *int64    `json:"letter_meeting_id"`
+	Version         int       `json:"version"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
 }
@@ -922,7 +957,7 @@ type memberJSON struct {
 func toMemberJSON(m *store.MemberRow) memberJSON {
 	return memberJSON{ID: m.ID, AllianceID: m.AllianceID, UnitID: m.UnitID, UnitName: m.UnitName, UnitCreditCode: m.UnitCreditCode,
 		Rank: m.Rank, JoinedOn: allianceDayText(&m.JoinedOn), LeftOn: allianceDayPtr(m.LeftOn), LetterSignedOn: allianceDayPtr(m.LetterSignedOn),
-		LetterMeetingID: m.LetterMeetingID, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+		LetterMeetingID: m.LetterMeetingID, Version: m.Version, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
 }
 
 func (s *Server) apiAllianceMembers(c echo.Context) error {
@@ -1009,6 +1044,7 @@ func (s *Server) apiAllianceMemberAdd(c echo.Context) error {
 type memberPatch struct {
 	Rank           allianceOpt[string] `json:"rank"`
 	LetterSignedOn allianceOpt[string] `json:"letter_signed_on"`
+	Version        int                 `json:"version"`
 }
 
 func (s *Server) apiAllianceMemberUpdate(c echo.Context) error {
@@ -1029,8 +1065,11 @@ func (s *Server) apiAllianceMemberUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := requireVersion(b.Version); err != nil {
+		return err
+	}
 	ve := &model.ValidationError{}
-	in := service.MemberChange{Rank: cur.Rank, LetterSignedOn: cur.LetterSignedOn}
+	in := service.MemberChange{Rank: cur.Rank, LetterSignedOn: cur.LetterSignedOn, Version: b.Version}
 	if b.Rank.Set {
 		in.Rank = ""
 		if b.Rank.Value != nil {
@@ -1055,7 +1094,8 @@ func (s *Server) apiAllianceMemberUpdate(c echo.Context) error {
 
 // memberLeaveBody is the optional body of POST …/members/{mid}/leave.
 type memberLeaveBody struct {
-	LeftOn *string `json:"left_on"`
+	LeftOn  *string `json:"left_on"`
+	Version int     `json:"version"` // required: the membership's version read
 }
 
 func (s *Server) apiAllianceMemberLeave(c echo.Context) error {
@@ -1071,6 +1111,9 @@ func (s *Server) apiAllianceMemberLeave(c echo.Context) error {
 	if err := allianceBindOptional(c, &b); err != nil {
 		return err
 	}
+	if err := requireVersion(b.Version); err != nil {
+		return err
+	}
 	ctx, svc := c.Request().Context(), s.allianceService()
 	ve := &model.ValidationError{}
 	var leftOn *time.Time
@@ -1083,7 +1126,7 @@ func (s *Server) apiAllianceMemberLeave(c echo.Context) error {
 		}
 		return err
 	}
-	m, err := svc.LeaveMember(ctx, actor(c), id, mid, leftOn)
+	m, err := svc.LeaveMember(ctx, actor(c), id, mid, b.Version, leftOn)
 	if err != nil {
 		return err
 	}
@@ -1104,8 +1147,8 @@ func init() {
 		Query: withList(map[string]string{"state": "current | left | all", "sort": "rank (council first, then unit name) | unit_name | joined_on | left_on"})}
 	apiDocs["POST /api/v1/alliances/:id/members"] = apiDoc{Tag: "alliances", Summary: "Add a unit of the alliance's district that is not a current member (joined_on defaults to today; a unit that left joins again as a new membership); answers 201", Body: "MembershipInput", Response: "Membership"}
 	apiDocs["GET /api/v1/alliances/:id/members/:mid"] = apiDoc{Tag: "alliances", Summary: "One membership of the alliance", Response: "Membership"}
-	apiDocs["PATCH /api/v1/alliances/:id/members/:mid"] = apiDoc{Tag: "alliances", Summary: "Change rank or letter date of a current membership (the fields sent change)", Body: "MembershipPatch", Response: "Membership"}
-	apiDocs["POST /api/v1/alliances/:id/members/:mid/leave"] = apiDoc{Tag: "alliances", Summary: "End a membership on left_on (default today; body optional); the row stays as history and the unit leaves the alliance's committees", Body: "LeaveInput", Response: "Membership"}
+	apiDocs["PATCH /api/v1/alliances/:id/members/:mid"] = apiDoc{Tag: "alliances", Summary: "Change rank or letter date of a current membership (the fields sent change; carry version, a stale one answers 409)", Body: "MembershipPatch", Response: "Membership"}
+	apiDocs["POST /api/v1/alliances/:id/members/:mid/leave"] = apiDoc{Tag: "alliances", Summary: "End a membership on left_on (default today; body {\"version\": n} required, stale answers 409); the row stays as history and the unit leaves the alliance's committees", Body: "LeaveInput", Response: "Membership"}
 
 	day := schema{"type": "string", "format": "date", "example": "2026-03-05"}
 	nullDay := schema{"type": "string", "format": "date", "nullable": true}
@@ -1123,9 +1166,9 @@ func init() {
 	apiSchemas["VersionInput"] = obj([]string{"version"}, map[string]schema{"version": integer})
 	apiSchemas["Membership"] = obj(nil, map[string]schema{"id": integer, "alliance_id": integer, "unit_id": integer, "unit_name": str,
 		"unit_credit_code": str, "rank": rank, "joined_on": day, "left_on": nullDay, "letter_signed_on": nullDay,
-		"letter_meeting_id": nullInt, "created_at": dateTime, "updated_at": dateTime})
+		"letter_meeting_id": nullInt, "version": integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["MembershipInput"] = obj([]string{"unit_id", "rank"}, map[string]schema{"unit_id": integer, "rank": rank,
 		"joined_on": day, "letter_signed_on": nullDay})
-	apiSchemas["MembershipPatch"] = obj(nil, map[string]schema{"rank": rank, "letter_signed_on": nullDay})
-	apiSchemas["LeaveInput"] = obj(nil, map[string]schema{"left_on": day})
+	apiSchemas["MembershipPatch"] = obj([]string{"version"}, map[string]schema{"rank": rank, "letter_signed_on": nullDay, "version": integer})
+	apiSchemas["LeaveInput"] = obj([]string{"version"}, map[string]schema{"left_on": day, "version": integer})
 }

@@ -24,8 +24,11 @@ func (s *Server) annualReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// The page's annual forms carry no version yet (0: not checked); the API requires it.
-	err = s.meetingService().ConfirmReview(c.Request().Context(), actor(c), id, 0)
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
+	err = s.meetingService().ConfirmReview(c.Request().Context(), actor(c), id, version)
 	if refused(err) {
 		if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
 			return gerr
@@ -44,6 +47,10 @@ func (s *Server) annualSection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	section := c.Param("section")
 	form, _ := c.FormParams()
 	var ids []int64
@@ -52,7 +59,7 @@ func (s *Server) annualSection(c echo.Context) error {
 			ids = append(ids, n)
 		}
 	}
-	err = s.meetingService().SaveSection(c.Request().Context(), actor(c), id, section, ids, 0)
+	err = s.meetingService().SaveSection(c.Request().Context(), actor(c), id, section, ids, version)
 	if refused(err) {
 		if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
 			return gerr

@@ -176,6 +176,8 @@ func (s *Server) caseDecide(selected bool) echo.HandlerFunc {
 		switch {
 		case errors.As(err, &ve):
 			return s.renderCaseShow(c, http.StatusUnprocessableEntity, id, caseShowPage{Form: f, Errors: s.fieldMessages(Locale(c), ve)})
+		case errors.Is(err, model.ErrConflict):
+			return s.renderCaseShow(c, http.StatusConflict, id, caseShowPage{Form: f, Errors: map[string]string{"version": s.staleMessage(c, err)}})
 		case s.projectFlashError(c, err):
 			return c.Redirect(http.StatusSeeOther, "/cases/"+strconv.FormatInt(id, 10))
 		case err != nil:

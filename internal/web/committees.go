@@ -137,6 +137,8 @@ type committeeForm struct {
 	MemberIDs    []string
 	Units        []store.AllianceUnitOption
 	Errors       map[string]string
+	// Version is the committee's version the editor read (edits only).
+	Version int
 }
 
 // IsMember reports whether the form has unit id checked as a member.
@@ -183,7 +185,7 @@ func (s *Server) committeeNew(c echo.Context) error {
 
 func committeeFormFrom(c echo.Context) committeeForm {
 	f := committeeForm{AllianceID: allianceID(c.FormValue("alliance_id")), Name: c.FormValue("name"), Theme: c.FormValue("theme"),
-		ConvenorID: strings.TrimSpace(c.FormValue("convenor_unit_id"))}
+		ConvenorID: strings.TrimSpace(c.FormValue("convenor_unit_id")), Version: versionField(c)}
 	if form, err := c.FormParams(); err == nil {
 		f.MemberIDs = form["member_unit_ids"]
 	}
@@ -191,7 +193,7 @@ func committeeFormFrom(c echo.Context) committeeForm {
 }
 
 func (f committeeForm) input() service.CommitteeInput {
-	in := service.CommitteeInput{AllianceID: f.AllianceID, Name: f.Name, Theme: f.Theme}
+	in := service.CommitteeInput{AllianceID: f.AllianceID, Name: f.Name, Theme: f.Theme, Version: f.Version}
 	if id := allianceID(f.ConvenorID); id != 0 {
 		in.ConvenorUnitID = &id
 	}
@@ -230,7 +232,7 @@ func (s *Server) committeeEdit(c echo.Context) error {
 	if !svc.CommitteePermsOf(actor(c), cm).Manage {
 		return model.ErrForbidden
 	}
-	f := committeeForm{ID: id, AllianceID: cm.AllianceID, Name: cm.Name, Theme: cm.Theme}
+	f := committeeForm{ID: id, AllianceID: cm.AllianceID, Name: cm.Name, Theme: cm.Theme, Version: cm.Version}
 	if cm.ConvenorUnitID != nil {
 		f.ConvenorID = strconv.FormatInt(*cm.ConvenorUnitID, 10)
 	}
@@ -242,10 +244,28 @@ func (s *Server) committeeUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := formVersion(c); err != nil {
+		return err
+	}
 	f := committeeFormFrom(c)
 	f.ID, f.MemberIDs = id, nil
 	cm, err := s.allianceService().UpdateCommittee(c.Request().Context(), actor(c), id, f.input())
 	var ve *model.ValidationError
+	if errors.Is(err, model.ErrConflict) {
+		// Someone saved first: the form again with what this user typed, the
+		// stored name, theme and convenor named, and the stored version.
+		cur, _, gerr := s.allianceService().Committee(c.Request().Context(), actor(c), id)
+		if gerr != nil {
+			return gerr
+		}
+		f.AllianceID, f.Version = cur.AllianceID, cur.Version
+		convenor := cur.ConvenorName
+		if convenor == "" {
+			convenor = "—"
+		}
+		stale := (&model.ValidationError{}).AddArgs("version", "committee.stale", cur.Name, cur.Theme, convenor)
+		return s.renderCommitteeForm(c, http.StatusConflict, f, stale)
+	}
 	if errors.As(err, &ve) {
 		cur, _, gerr := s.allianceService().Committee(c.Request().Context(), actor(c), id)
 		if gerr != nil {
@@ -267,7 +287,11 @@ func (s *Server) committeeSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := s.allianceService().SetCommitteeActive(c.Request().Context(), actor(c), id, active); err != nil {
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.allianceService().SetCommitteeActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
 		key := "committee.deactivated"
@@ -387,6 +411,7 @@ type committeeJSON struct {
 	ConvenorUnitID *int64                `json:"convenor_unit_id"`
 	ConvenorName   string                `json:"convenor_name"`
 	Status         string                `json:"status"`
+	Version        int                   `json:"version"`
 	MemberCount    int64                 `json:"member_count"`
 	Members        []committeeMemberJSON `json:"members,omitempty"`
 	CreatedAt      time.Time             `json:"created_at"`
@@ -401,7 +426,7 @@ type committeeMemberJSON struct {
 
 func toCommitteeJSON(c *store.CommitteeRow) committeeJSON {
 	return committeeJSON{ID: c.ID, AllianceID: c.AllianceID, AllianceName: c.AllianceName, Name: c.Name, Theme: c.Theme,
-		ConvenorUnitID: c.ConvenorUnitID, ConvenorName: c.ConvenorName, Status: c.Status, MemberCount: c.MemberCount,
+		ConvenorUnitID: c.ConvenorUnitID, ConvenorName: c.ConvenorName, Status: c.Status, Version: c.Version, MemberCount: c.MemberCount,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 }
 
@@ -475,6 +500,7 @@ type committeePatch struct {
 	Name           allianceOpt[string] `json:"name"`
 	Theme          allianceOpt[string] `json:"theme"`
 	ConvenorUnitID allianceOpt[int64]  `json:"convenor_unit_id"`
+	Version        int                 `json:"version"`
 }
 
 func (s *Server) apiCommitteeUpdate(c echo.Context) error {
@@ -491,7 +517,10 @@ func (s *Server) apiCommitteeUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := service.CommitteeInput{Name: cur.Name, Theme: cur.Theme, ConvenorUnitID: cur.ConvenorUnitID}
+	if err := requireVersion(b.Version); err != nil {
+		return err
+	}
+	in := service.CommitteeInput{Name: cur.Name, Theme: cur.Theme, ConvenorUnitID: cur.ConvenorUnitID, Version: b.Version}
 	if b.Name.Set {
 		in.Name = ""
 		if b.Name.Value != nil {
@@ -519,7 +548,11 @@ func (s *Server) apiCommitteeSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := s.allianceService().SetCommitteeActive(c.Request().Context(), actor(c), id, active); err != nil {
+		version, err := bodyVersion(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.allianceService().SetCommitteeActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
 		return s.committeeDetail(c, http.StatusOK, id)
@@ -561,9 +594,9 @@ func init() {
 		Query: withList(map[string]string{"alliance_id": "of this alliance", "name": "name contains", "status": "active | inactive", "sort": "name | alliance | created_at"})}
 	apiDocs["POST /api/v1/committees"] = apiDoc{Tag: "committees", Summary: "Create a committee of an alliance (name unique within the alliance; convenor and members must be current member units; the convenor is always a member)", Body: "CommitteeInput", Response: "Committee"}
 	apiDocs["GET /api/v1/committees/:id"] = apiDoc{Tag: "committees", Summary: "One committee with its members", Response: "Committee"}
-	apiDocs["PATCH /api/v1/committees/:id"] = apiDoc{Tag: "committees", Summary: "Change name, theme or convenor (the fields sent change; null clears the convenor)", Body: "CommitteePatch", Response: "Committee"}
-	apiDocs["POST /api/v1/committees/:id/deactivate"] = apiDoc{Tag: "committees", Summary: "Deactivate a committee", Response: "Committee"}
-	apiDocs["POST /api/v1/committees/:id/activate"] = apiDoc{Tag: "committees", Summary: "Activate a committee again", Response: "Committee"}
+	apiDocs["PATCH /api/v1/committees/:id"] = apiDoc{Tag: "committees", Summary: "Change name, theme or convenor (the fields sent change; null clears the convenor; carry version, a stale one answers 409)", Body: "CommitteePatch", Response: "Committee"}
+	apiDocs["POST /api/v1/committees/:id/deactivate"] = apiDoc{Tag: "committees", Summary: "Deactivate a committee (body {\"version\": n}; stale answers 409)", Body: "VersionInput", Response: "Committee"}
+	apiDocs["POST /api/v1/committees/:id/activate"] = apiDoc{Tag: "committees", Summary: "Activate a committee again (body {\"version\": n})", Body: "VersionInput", Response: "Committee"}
 	apiDocs["POST /api/v1/committees/:id/members/:unit_id"] = apiDoc{Tag: "committees", Summary: "Put a current member unit of the alliance on the committee (idempotent); answers the committee", Response: "Committee"}
 	apiDocs["DELETE /api/v1/committees/:id/members/:unit_id"] = apiDoc{Tag: "committees", Summary: "Take a unit off the committee (not the convenor: choose another first); 404 when it is not on it"}
 
@@ -571,9 +604,9 @@ func init() {
 	apiSchemas["Committee"] = obj(nil, map[string]schema{"id": integer, "alliance_id": integer, "alliance_name": str, "name": str,
 		"theme": str, "convenor_unit_id": nullInt, "convenor_name": str,
 		"status": {"type": "string", "enum": []string{model.StatusActive, model.StatusInactive}}, "member_count": integer,
-		"members":    {"type": "array", "description": "only on a single committee", "items": obj(nil, map[string]schema{"unit_id": integer, "unit_name": str, "added_at": dateTime})},
-		"created_at": dateTime, "updated_at": dateTime})
+		"members": {"type": "array", "description": "only on a single committee", "items": obj(nil, map[string]schema{"unit_id": integer, "unit_name": str, "added_at": dateTime})},
+		"version": integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["CommitteeInput"] = obj([]string{"alliance_id", "name"}, map[string]schema{"alliance_id": integer, "name": str, "theme": str,
 		"convenor_unit_id": nullInt, "member_unit_ids": {"type": "array", "items": integer}})
-	apiSchemas["CommitteePatch"] = obj(nil, map[string]schema{"name": str, "theme": str, "convenor_unit_id": nullInt})
+	apiSchemas["CommitteePatch"] = obj([]string{"version"}, map[string]schema{"name": str, "theme": str, "convenor_unit_id": nullInt, "version": integer})
 }

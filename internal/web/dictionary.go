@@ -84,7 +84,7 @@ func (s *Server) renderDictionary(c echo.Context, status int, kind string, in se
 
 func dictionaryInputFromForm(c echo.Context) service.DictionaryInput {
 	return service.DictionaryInput{Code: c.FormValue("code"), LabelZh: c.FormValue("label_zh"),
-		LabelEn: c.FormValue("label_en"), Sort: c.FormValue("sort")}
+		LabelEn: c.FormValue("label_en"), Sort: c.FormValue("sort"), Version: versionField(c)}
 }
 
 func dictionaryURL(kind string) string { return "/dictionary?kind=" + kind }
@@ -127,7 +127,7 @@ func (s *Server) dictionaryEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := service.DictionaryInput{Code: it.Code, LabelZh: it.LabelZh, LabelEn: it.LabelEn, Sort: strconv.Itoa(it.Sort)}
+	in := service.DictionaryInput{Code: it.Code, LabelZh: it.LabelZh, LabelEn: it.LabelEn, Sort: strconv.Itoa(it.Sort), Version: it.Version}
 	return s.renderDictionaryForm(c, http.StatusOK, it, in, nil)
 }
 
@@ -153,10 +153,24 @@ func (s *Server) dictionaryUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := formVersion(c); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	in := dictionaryInputFromForm(c)
 	_, err = s.dictionaries().Update(ctx, actor(c), kind, id, in)
 	var ve *model.ValidationError
+	if errors.Is(err, model.ErrConflict) {
+		// Someone saved first: the form again with what this user typed, the
+		// stored labels named, and the stored version (saving keeps theirs).
+		it, gerr := s.dictionaries().Get(ctx, actor(c), kind, id)
+		if gerr != nil {
+			return gerr
+		}
+		in.Code, in.Version = it.Code, it.Version
+		stale := (&model.ValidationError{}).AddArgs("version", "dictionary.stale", it.LabelZh, it.LabelEn, it.Sort)
+		return s.renderDictionaryForm(c, http.StatusConflict, it, in, stale)
+	}
 	if errors.As(err, &ve) {
 		it, gerr := s.dictionaries().Get(ctx, actor(c), kind, id)
 		if gerr != nil {
@@ -182,7 +196,11 @@ func (s *Server) dictionarySetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		it, err := s.dictionaries().SetActive(c.Request().Context(), actor(c), kind, id, active)
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
+		it, err := s.dictionaries().SetActive(c.Request().Context(), actor(c), kind, id, version, active)
 		if err != nil {
 			return err
 		}
@@ -206,13 +224,14 @@ type dictionaryItemJSON struct {
 	LabelEn   string    `json:"label_en"`
 	Sort      int       `json:"sort"`
 	Active    bool      `json:"active"`
+	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func toDictionaryItemJSON(it *model.DictionaryItem) dictionaryItemJSON {
 	return dictionaryItemJSON{ID: it.ID, Kind: it.Kind, Code: it.Code, LabelZh: it.LabelZh, LabelEn: it.LabelEn,
-		Sort: it.Sort, Active: it.Active, CreatedAt: it.CreatedAt.UTC(), UpdatedAt: it.UpdatedAt.UTC()}
+		Sort: it.Sort, Active: it.Active, Version: it.Version, CreatedAt: it.CreatedAt.UTC(), UpdatedAt: it.UpdatedAt.UTC()}
 }
 
 // apiDictionary is GET /api/v1/dictionary/:kind. Any logged-in user may read
@@ -246,6 +265,7 @@ type dictionaryBody struct {
 	LabelZh *string `json:"label_zh"`
 	LabelEn *string `json:"label_en"`
 	Sort    *int    `json:"sort"`
+	Version int     `json:"version"` // required on PATCH
 }
 
 func (s *Server) apiDictionaryCreate(c echo.Context) error {
@@ -292,7 +312,10 @@ func (s *Server) apiDictionaryUpdate(c echo.Context) error {
 	if b.Code != nil && *b.Code != cur.Code {
 		return (&model.ValidationError{}).Add("code", "dictionary.code_fixed")
 	}
-	in := service.DictionaryInput{LabelZh: cur.LabelZh, LabelEn: cur.LabelEn, Sort: strconv.Itoa(cur.Sort)}
+	if err := requireVersion(b.Version); err != nil {
+		return err
+	}
+	in := service.DictionaryInput{LabelZh: cur.LabelZh, LabelEn: cur.LabelEn, Sort: strconv.Itoa(cur.Sort), Version: b.Version}
 	if b.LabelZh != nil {
 		in.LabelZh = *b.LabelZh
 	}
@@ -319,7 +342,11 @@ func (s *Server) apiDictionarySetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		it, err := s.dictionaries().SetActive(c.Request().Context(), actor(c), kind, id, active)
+		version, err := bodyVersion(c)
+		if err != nil {
+			return err
+		}
+		it, err := s.dictionaries().SetActive(c.Request().Context(), actor(c), kind, id, version, active)
 		if err != nil {
 			return err
 		}
@@ -340,12 +367,13 @@ func init() {
 	apiDocs["GET /api/v1/dictionary/:kind"] = apiDoc{Tag: "dictionary", Summary: "A dictionary's codes and labels in display order (" + kinds + "); any logged-in user",
 		Response: "list:DictionaryItem", Query: map[string]string{"active": "true: only the codes new forms offer"}}
 	apiDocs["POST /api/v1/dictionary/:kind"] = apiDoc{Tag: "dictionary", Summary: "Add a code (system admin)", Body: "DictionaryItemInput", Response: "DictionaryItem"}
-	apiDocs["PATCH /api/v1/dictionary/:kind/:id"] = apiDoc{Tag: "dictionary", Summary: "Change labels or sort (the code never changes)", Body: "DictionaryItemInput", Response: "DictionaryItem"}
-	apiDocs["POST /api/v1/dictionary/:kind/:id/deactivate"] = apiDoc{Tag: "dictionary", Summary: "Deactivate a code: old rows keep it, new forms no longer offer it (never deleted)", Response: "DictionaryItem"}
-	apiDocs["POST /api/v1/dictionary/:kind/:id/activate"] = apiDoc{Tag: "dictionary", Summary: "Reactivate a code", Response: "DictionaryItem"}
+	apiDocs["PATCH /api/v1/dictionary/:kind/:id"] = apiDoc{Tag: "dictionary", Summary: "Change labels or sort (the code never changes; carry version, a stale one answers 409)", Body: "DictionaryItemInput", Response: "DictionaryItem"}
+	apiDocs["POST /api/v1/dictionary/:kind/:id/deactivate"] = apiDoc{Tag: "dictionary", Summary: "Deactivate a code: old rows keep it, new forms no longer offer it (never deleted); body {\"version\": n}, stale answers 409", Body: "VersionInput", Response: "DictionaryItem"}
+	apiDocs["POST /api/v1/dictionary/:kind/:id/activate"] = apiDoc{Tag: "dictionary", Summary: "Reactivate a code (body {\"version\": n})", Body: "VersionInput", Response: "DictionaryItem"}
 	apiSchemas["DictionaryItem"] = obj(nil, map[string]schema{"id": integer, "kind": str, "code": str, "label_zh": str, "label_en": str,
-		"sort": integer, "active": boolean, "created_at": dateTime, "updated_at": dateTime})
+		"sort": integer, "active": boolean, "version": integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["DictionaryItemInput"] = obj(nil, map[string]schema{
 		"code":     {"type": "string", "pattern": "^[a-z0-9_]{1,32}$", "description": "on create only"},
-		"label_zh": str, "label_en": str, "sort": integer})
+		"label_zh": str, "label_en": str, "sort": integer,
+		"version": {"type": "integer", "description": "required on PATCH: the version read (stale answers 409)"}})
 }

@@ -267,7 +267,7 @@ func (s *Server) renderStreetForm(c echo.Context, status int, f streetForm, ve *
 
 func streetInputFromForm(c echo.Context) service.StreetInput {
 	d, _ := strconv.ParseInt(c.FormValue("district_id"), 10, 64)
-	return service.StreetInput{DistrictID: d, Code: c.FormValue("code"), Name: c.FormValue("name")}
+	return service.StreetInput{DistrictID: d, Code: c.FormValue("code"), Name: c.FormValue("name"), Version: versionField(c)}
 }
 
 func (s *Server) streetNew(c echo.Context) error {
@@ -298,7 +298,7 @@ func (s *Server) streetEdit(c echo.Context) error {
 		return err
 	}
 	return s.renderStreetForm(c, http.StatusOK, streetForm{ID: id, Status: st.Status,
-		Input: service.StreetInput{DistrictID: st.DistrictID, Code: st.Code, Name: st.Name}}, nil)
+		Input: service.StreetInput{DistrictID: st.DistrictID, Code: st.Code, Name: st.Name, Version: st.Version}}, nil)
 }
 
 func (s *Server) streetUpdate(c echo.Context) error {
@@ -306,9 +306,23 @@ func (s *Server) streetUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := formVersion(c); err != nil {
+		return err
+	}
 	in := streetInputFromForm(c)
 	st, err := s.geoService().UpdateStreet(c.Request().Context(), actor(c), id, in)
 	var ve *model.ValidationError
+	if errors.Is(err, model.ErrConflict) {
+		// Someone saved first: the form again with what this user typed, the
+		// stored values named, and the stored version (saving keeps theirs).
+		cur, gerr := s.geoService().Street(c.Request().Context(), actor(c), id, "manage")
+		if gerr != nil {
+			return gerr
+		}
+		in.DistrictID, in.Version = cur.DistrictID, cur.Version
+		stale := (&model.ValidationError{}).AddArgs("version", "geo.stale", cur.Code, cur.Name, s.cat.T(Locale(c), "geo.status."+cur.Status))
+		return s.renderStreetForm(c, http.StatusConflict, streetForm{ID: id, Status: cur.Status, Input: in}, stale)
+	}
 	if errors.As(err, &ve) {
 		cur, gerr := s.geoService().Street(c.Request().Context(), actor(c), id, "manage")
 		if gerr != nil {
@@ -330,7 +344,11 @@ func (s *Server) streetSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := s.geoService().SetStreetActive(c.Request().Context(), actor(c), id, active); err != nil {
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.geoService().SetStreetActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
 		s.flash(c, "success", geoActiveFlash(active))
@@ -510,7 +528,7 @@ func (s *Server) renderGridForm(c echo.Context, status int, f gridForm, keepStre
 
 func gridInputFromForm(c echo.Context) service.GridInput {
 	st, _ := strconv.ParseInt(c.FormValue("street_id"), 10, 64)
-	return service.GridInput{StreetID: st, Code: c.FormValue("code"), Name: c.FormValue("name")}
+	return service.GridInput{StreetID: st, Code: c.FormValue("code"), Name: c.FormValue("name"), Version: versionField(c)}
 }
 
 func (s *Server) gridNew(c echo.Context) error {
@@ -542,7 +560,7 @@ func (s *Server) gridEdit(c echo.Context) error {
 		return err
 	}
 	return s.renderGridForm(c, http.StatusOK, gridForm{ID: id, Status: g.Status,
-		Input: service.GridInput{StreetID: g.StreetID, Code: g.Code, Name: g.Name}}, g.StreetID, nil)
+		Input: service.GridInput{StreetID: g.StreetID, Code: g.Code, Name: g.Name, Version: g.Version}}, g.StreetID, nil)
 }
 
 func (s *Server) gridUpdate(c echo.Context) error {
@@ -550,9 +568,22 @@ func (s *Server) gridUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := formVersion(c); err != nil {
+		return err
+	}
 	in := gridInputFromForm(c)
 	g, err := s.geoService().UpdateGrid(c.Request().Context(), actor(c), id, in)
 	var ve *model.ValidationError
+	if errors.Is(err, model.ErrConflict) {
+		// Someone saved first: as for streets.
+		cur, gerr := s.geoService().Grid(c.Request().Context(), actor(c), id, "manage")
+		if gerr != nil {
+			return gerr
+		}
+		in.Version = cur.Version
+		stale := (&model.ValidationError{}).AddArgs("version", "geo.stale", cur.Code, cur.Name, s.cat.T(Locale(c), "geo.status."+cur.Status))
+		return s.renderGridForm(c, http.StatusConflict, gridForm{ID: id, Status: cur.Status, Input: in}, cur.StreetID, stale)
+	}
 	if errors.As(err, &ve) {
 		cur, gerr := s.geoService().Grid(c.Request().Context(), actor(c), id, "manage")
 		if gerr != nil {
@@ -573,7 +604,11 @@ func (s *Server) gridSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := s.geoService().SetGridActive(c.Request().Context(), actor(c), id, active); err != nil {
+		version, err := formVersion(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.geoService().SetGridActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
 		s.flash(c, "success", geoActiveFlash(active))
@@ -608,12 +643,13 @@ type streetJSON struct {
 	Code       string    `json:"code"`
 	Name       string    `json:"name"`
 	Status     string    `json:"status"`
+	Version    int       `json:"version"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func toStreetJSON(st *model.Street) streetJSON {
-	return streetJSON{ID: st.ID, DistrictID: st.DistrictID, Code: st.Code, Name: st.Name, Status: st.Status,
+	return streetJSON{ID: st.ID, DistrictID: st.DistrictID, Code: st.Code, Name: st.Name, Status: st.Status, Version: st.Version,
 		CreatedAt: st.CreatedAt.UTC(), UpdatedAt: st.UpdatedAt.UTC()}
 }
 
@@ -680,6 +716,7 @@ type streetBody struct {
 	DistrictID *int64  `json:"district_id"`
 	Code       *string `json:"code"`
 	Name       *string `json:"name"`
+	Version    int     `json:"version"` // required on PATCH
 }
 
 func (b streetBody) input(base service.StreetInput) service.StreetInput {
@@ -722,7 +759,10 @@ func (s *Server) apiStreetUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := geo.UpdateStreet(ctx, a, id, b.input(service.StreetInput{DistrictID: cur.DistrictID, Code: cur.Code, Name: cur.Name}))
+	if err := requireVersion(b.Version); err != nil {
+		return err
+	}
+	st, err := geo.UpdateStreet(ctx, a, id, b.input(service.StreetInput{DistrictID: cur.DistrictID, Code: cur.Code, Name: cur.Name, Version: b.Version}))
 	if err != nil {
 		return err
 	}
@@ -735,7 +775,11 @@ func (s *Server) apiStreetSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		st, err := s.geoService().SetStreetActive(c.Request().Context(), actor(c), id, active)
+		version, err := bodyVersion(c)
+		if err != nil {
+			return err
+		}
+		st, err := s.geoService().SetStreetActive(c.Request().Context(), actor(c), id, version, active)
 		if err != nil {
 			return err
 		}
@@ -751,12 +795,13 @@ type gridJSON struct {
 	Code       string    `json:"code"`
 	Name       string    `json:"name"`
 	Status     string    `json:"status"`
+	Version    int       `json:"version"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func toGridJSON(g *model.Grid) gridJSON {
-	return gridJSON{ID: g.ID, StreetID: g.StreetID, DistrictID: g.DistrictID, Code: g.Code, Name: g.Name, Status: g.Status,
+	return gridJSON{ID: g.ID, StreetID: g.StreetID, DistrictID: g.DistrictID, Code: g.Code, Name: g.Name, Status: g.Status, Version: g.Version,
 		CreatedAt: g.CreatedAt.UTC(), UpdatedAt: g.UpdatedAt.UTC()}
 }
 
@@ -794,6 +839,7 @@ type gridBody struct {
 	StreetID *int64  `json:"street_id"`
 	Code     *string `json:"code"`
 	Name     *string `json:"name"`
+	Version  int     `json:"version"` // required on PATCH
 }
 
 func (b gridBody) input(base service.GridInput) service.GridInput {
@@ -836,7 +882,10 @@ func (s *Server) apiGridUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := geo.UpdateGrid(ctx, a, id, b.input(service.GridInput{StreetID: cur.StreetID, Code: cur.Code, Name: cur.Name}))
+	if err := requireVersion(b.Version); err != nil {
+		return err
+	}
+	g, err := geo.UpdateGrid(ctx, a, id, b.input(service.GridInput{StreetID: cur.StreetID, Code: cur.Code, Name: cur.Name, Version: b.Version}))
 	if err != nil {
 		return err
 	}
@@ -849,7 +898,11 @@ func (s *Server) apiGridSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		g, err := s.geoService().SetGridActive(c.Request().Context(), actor(c), id, active)
+		version, err := bodyVersion(c)
+		if err != nil {
+			return err
+		}
+		g, err := s.geoService().SetGridActive(c.Request().Context(), actor(c), id, version, active)
 		if err != nil {
 			return err
 		}
@@ -870,17 +923,17 @@ func init() {
 		Query: withList(map[string]string{"district_id": "in this district", "name": "name contains", "status": "active | inactive", "sort": "code | name | id"})}
 	apiDocs["POST /api/v1/streets"] = apiDoc{Tag: "geography", Summary: "Add a street to a district you manage", Body: "StreetInput", Response: "Street"}
 	apiDocs["GET /api/v1/streets/:id"] = apiDoc{Tag: "geography", Summary: "One street", Response: "Street"}
-	apiDocs["PATCH /api/v1/streets/:id"] = apiDoc{Tag: "geography", Summary: "Change a street's code or name (absent fields keep their value; the district cannot change)", Body: "StreetInput", Response: "Street"}
-	apiDocs["POST /api/v1/streets/:id/deactivate"] = apiDoc{Tag: "geography", Summary: "Deactivate a street (no longer offered for new rows; nothing is deleted)", Response: "Street"}
-	apiDocs["POST /api/v1/streets/:id/activate"] = apiDoc{Tag: "geography", Summary: "Activate a street again", Response: "Street"}
+	apiDocs["PATCH /api/v1/streets/:id"] = apiDoc{Tag: "geography", Summary: "Change a street's code or name (carry version; stale answers 409; absent fields keep their value; the district cannot change)", Body: "StreetInput", Response: "Street"}
+	apiDocs["POST /api/v1/streets/:id/deactivate"] = apiDoc{Tag: "geography", Summary: "Deactivate a street (no longer offered for new rows; nothing is deleted); body {\"version\": n}, stale answers 409", Body: "VersionInput", Response: "Street"}
+	apiDocs["POST /api/v1/streets/:id/activate"] = apiDoc{Tag: "geography", Summary: "Activate a street again (body {\"version\": n})", Body: "VersionInput", Response: "Street"}
 
 	apiDocs["GET /api/v1/grids"] = apiDoc{Tag: "geography", Summary: "List the grids in your scope", Response: "list:Grid",
 		Query: withList(map[string]string{"district_id": "in this district", "street_id": "of this street", "name": "name contains", "status": "active | inactive", "sort": "code | name | id"})}
 	apiDocs["POST /api/v1/grids"] = apiDoc{Tag: "geography", Summary: "Add a grid to a street (its district is the street's)", Body: "GridInput", Response: "Grid"}
 	apiDocs["GET /api/v1/grids/:id"] = apiDoc{Tag: "geography", Summary: "One grid", Response: "Grid"}
-	apiDocs["PATCH /api/v1/grids/:id"] = apiDoc{Tag: "geography", Summary: "Change a grid (absent fields keep their value; a grid sites point to keeps its street)", Body: "GridInput", Response: "Grid"}
-	apiDocs["POST /api/v1/grids/:id/deactivate"] = apiDoc{Tag: "geography", Summary: "Deactivate a grid", Response: "Grid"}
-	apiDocs["POST /api/v1/grids/:id/activate"] = apiDoc{Tag: "geography", Summary: "Activate a grid again", Response: "Grid"}
+	apiDocs["PATCH /api/v1/grids/:id"] = apiDoc{Tag: "geography", Summary: "Change a grid (carry version; stale answers 409; absent fields keep their value; a grid sites point to keeps its street)", Body: "GridInput", Response: "Grid"}
+	apiDocs["POST /api/v1/grids/:id/deactivate"] = apiDoc{Tag: "geography", Summary: "Deactivate a grid (body {\"version\": n}; stale answers 409)", Body: "VersionInput", Response: "Grid"}
+	apiDocs["POST /api/v1/grids/:id/activate"] = apiDoc{Tag: "geography", Summary: "Activate a grid again (body {\"version\": n})", Body: "VersionInput", Response: "Grid"}
 
 	apiDocs["GET /api/v1/service-sites"] = apiDoc{Tag: "geography", Summary: "List the service sites (党群服务阵地) in your scope", Response: "list:ServiceSite",
 		Query: withList(map[string]string{"district_id": "in this district", "street_id": "of this street", "grid_id": "of this grid", "kind": "site_kind dictionary code",
@@ -888,22 +941,24 @@ func init() {
 	apiDocs["POST /api/v1/service-sites"] = apiDoc{Tag: "geography", Summary: "Add a service site (its district is the street's)", Body: "ServiceSiteInput", Response: "ServiceSite"}
 	apiDocs["GET /api/v1/service-sites/:id"] = apiDoc{Tag: "geography", Summary: "One service site", Response: "ServiceSite"}
 	apiDocs["PATCH /api/v1/service-sites/:id"] = apiDoc{Tag: "geography", Summary: "Change a service site (carry version; stale answers 409; absent fields keep their value)", Body: "ServiceSiteInput", Response: "ServiceSite"}
-	apiDocs["POST /api/v1/service-sites/:id/deactivate"] = apiDoc{Tag: "geography", Summary: "Deactivate a service site; an optional body {\"version\": n} must be the stored version (409 otherwise)", Response: "ServiceSite"}
-	apiDocs["POST /api/v1/service-sites/:id/activate"] = apiDoc{Tag: "geography", Summary: "Activate a service site again; optional body {\"version\": n} as for deactivate", Response: "ServiceSite"}
+	apiDocs["POST /api/v1/service-sites/:id/deactivate"] = apiDoc{Tag: "geography", Summary: "Deactivate a service site; body {\"version\": n}, the stored version (409 otherwise)", Body: "VersionInput", Response: "ServiceSite"}
+	apiDocs["POST /api/v1/service-sites/:id/activate"] = apiDoc{Tag: "geography", Summary: "Activate a service site again; body {\"version\": n} as for deactivate", Body: "VersionInput", Response: "ServiceSite"}
 
 	apiSchemas["District"] = obj(nil, map[string]schema{"id": integer, "code": str, "name": str})
 	apiSchemas["Street"] = obj(nil, map[string]schema{"id": integer, "district_id": integer, "code": str, "name": str, "status": status,
-		"created_at": dateTime, "updated_at": dateTime})
+		"version": integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["StreetInput"] = obj(nil, map[string]schema{
 		"district_id": {"type": "integer", "description": "required on create; cannot change"},
 		"code":        {"type": "string", "pattern": "^[0-9]{6,12}$", "example": "310104011", "description": "administrative code, unique"},
-		"name":        {"type": "string", "maxLength": service.StreetNameMax}})
+		"name":        {"type": "string", "maxLength": service.StreetNameMax},
+		"version":     {"type": "integer", "description": "required on PATCH: the version read (stale answers 409)"}})
 	apiSchemas["Grid"] = obj(nil, map[string]schema{"id": integer, "street_id": integer, "district_id": integer, "code": str, "name": str,
-		"status": status, "created_at": dateTime, "updated_at": dateTime})
+		"status": status, "version": integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["GridInput"] = obj(nil, map[string]schema{
 		"street_id": {"type": "integer", "description": "required on create"},
 		"code":      {"type": "string", "maxLength": service.GridCodeMax, "description": "letters, digits, - and _; unique"},
-		"name":      {"type": "string", "maxLength": service.GridNameMax}})
+		"name":      {"type": "string", "maxLength": service.GridNameMax},
+		"version":   {"type": "integer", "description": "required on PATCH: the version read (stale answers 409)"}})
 	apiSchemas["ServiceSite"] = obj(nil, map[string]schema{"id": integer, "name": str, "kind": str, "district_id": integer,
 		"street_id": integer, "grid_id": nullID, "address": str, "opening_hours": str, "facilities": str, "seats": integer,
 		"managing_unit_id": nullID, "status": status, "version": integer, "created_at": dateTime, "updated_at": dateTime})

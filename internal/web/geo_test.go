@@ -162,7 +162,7 @@ func TestStreetsAndGrids(t *testing.T) {
 			xh.Login("xh.admin", testenv.Password)
 			hp := geoStreet(t, srv, 310101)
 			hp.Name = "南京东路街道"
-			if err := srv.DB.UpdateStreet(t.Context(), hp.ID, hp.Code, hp.Name); err != nil {
+			if err := srv.DB.UpdateStreet(t.Context(), hp.ID, hp.Version, hp.Code, hp.Name); err != nil {
 				t.Fatal(err)
 			}
 			geoGrid(t, srv, hp)

@@ -421,6 +421,10 @@ func (s *Server) meetingAttendance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	form, _ := c.FormParams()
 	var rows []service.AttendanceInput
 	for _, u := range form["unit"] {
@@ -430,7 +434,7 @@ func (s *Server) meetingAttendance(c echo.Context) error {
 		}
 		rows = append(rows, service.AttendanceInput{UnitID: uid, Attended: form.Get("attended_"+u) != "", Representative: form.Get("rep_" + u)})
 	}
-	err = s.meetingService().SaveAttendance(c.Request().Context(), actor(c), id, rows)
+	err = s.meetingService().SaveAttendance(c.Request().Context(), actor(c), id, rows, version)
 	if refused(err) {
 		if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
 			return gerr
@@ -713,11 +717,14 @@ func (s *Server) apiMeetingAttendanceSave(c echo.Context) error {
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
+	if err := requireVersion(b.Version); err != nil {
+		return err
+	}
 	rows := make([]service.AttendanceInput, 0, len(b.Attendance))
 	for _, a := range b.Attendance {
 		rows = append(rows, service.AttendanceInput(a))
 	}
-	if err := s.meetingService().SaveAttendance(c.Request().Context(), actor(c), id, rows); err != nil {
+	if err := s.meetingService().SaveAttendance(c.Request().Context(), actor(c), id, rows, b.Version); err != nil {
 		return err
 	}
 	return s.apiMeetingAttendanceGet(c)
@@ -733,7 +740,7 @@ func init() {
 	apiDocs["POST /api/v1/meetings/:id/hold"] = apiDoc{Tag: "governance", Summary: "Mark a planned meeting held (on or after its day); another status answers 422", Body: "MeetingAction", Response: "Meeting"}
 	apiDocs["POST /api/v1/meetings/:id/cancel"] = apiDoc{Tag: "governance", Summary: "Cancel a planned meeting with a reason", Body: "MeetingAction", Response: "Meeting"}
 	apiDocs["GET /api/v1/meetings/:id/attendance"] = apiDoc{Tag: "governance", Summary: "The alliance's member units with their attendance and the rate", Response: "Attendance"}
-	apiDocs["POST /api/v1/meetings/:id/attendance"] = apiDoc{Tag: "governance", Summary: "Record attendance of member units (the units sent change)", Body: "AttendanceInput", Response: "Attendance"}
+	apiDocs["POST /api/v1/meetings/:id/attendance"] = apiDoc{Tag: "governance", Summary: "Record attendance of member units (the units sent change; carry the meeting's version, a stale one answers 409)", Body: "AttendanceInput", Response: "Attendance"}
 	dayS := schema{"type": "string", "format": "date", "example": "2026-03-05"}
 	nullInt := schema{"type": "integer", "format": "int64", "nullable": true}
 	kind := schema{"type": "string", "enum": model.MeetingKinds}
@@ -754,9 +761,9 @@ func init() {
 		}
 	}
 	apiSchemas["MeetingPatch"] = obj([]string{"version"}, patch)
-	apiSchemas["MeetingAction"] = obj(nil, map[string]schema{"reason": str, "version": integer})
+	apiSchemas["MeetingAction"] = obj([]string{"version"}, map[string]schema{"reason": str, "version": integer})
 	att := obj(nil, map[string]schema{"unit_id": integer, "attended": {"type": "boolean"}, "representative": str})
-	apiSchemas["AttendanceInput"] = obj([]string{"attendance"}, map[string]schema{"attendance": {"type": "array", "items": att}})
+	apiSchemas["AttendanceInput"] = obj([]string{"attendance", "version"}, map[string]schema{"attendance": {"type": "array", "items": att}, "version": integer})
 	apiSchemas["Attendance"] = obj(nil, map[string]schema{"items": {"type": "array", "items": obj(nil, map[string]schema{"unit_id": integer,
 		"unit_name": str, "rank": str, "recorded": {"type": "boolean"}, "attended": {"type": "boolean"}, "representative": str})},
 		"attended": integer, "recorded": integer, "attendance_rate": num})

@@ -57,10 +57,10 @@ var apiDocs = map[string]apiDoc{
 	"POST /api/v1/users":                    {Tag: "users", Summary: "Create a user; answers the one-time password once", Body: "UserInput", Response: "CreatedUser"},
 	"GET /api/v1/users/:id":                 {Tag: "users", Summary: "One user", Response: "User"},
 	"PATCH /api/v1/users/:id":               {Tag: "users", Summary: "Change name, phone, e-mail (carry version; stale answers 409)", Body: "UserInput", Response: "User"},
-	"POST /api/v1/users/:id/disable":        {Tag: "users", Summary: "Disable (ends sessions and tokens at once)", Response: "User"},
-	"POST /api/v1/users/:id/enable":         {Tag: "users", Summary: "Enable", Response: "User"},
-	"POST /api/v1/users/:id/unlock":         {Tag: "users", Summary: "Clear a lockout", Response: "User"},
-	"POST /api/v1/users/:id/reset-password": {Tag: "users", Summary: "Reset the password; answers the one-time password once", Response: "CreatedUser"},
+	"POST /api/v1/users/:id/disable":        {Tag: "users", Summary: "Disable (ends sessions and tokens at once); body {\"version\": n}, stale answers 409", Body: "VersionInput", Response: "User"},
+	"POST /api/v1/users/:id/enable":         {Tag: "users", Summary: "Enable (body {\"version\": n})", Body: "VersionInput", Response: "User"},
+	"POST /api/v1/users/:id/unlock":         {Tag: "users", Summary: "Clear a lockout (body {\"version\": n})", Body: "VersionInput", Response: "User"},
+	"POST /api/v1/users/:id/reset-password": {Tag: "users", Summary: "Reset the password (body {\"version\": n}); answers the one-time password once", Body: "VersionInput", Response: "CreatedUser"},
 
 	"GET /api/v1/audit-log": {Tag: "audit", Summary: "The audit log, newest first (audit admin only)", Response: "list:AuditEntry", Query: withList(map[string]string{
 		"from": "from this day (YYYY-MM-DD, Asia/Shanghai) or this instant (RFC 3339)", "to": "up to and including this day, or before this instant",

@@ -629,6 +629,9 @@ func (s *Server) projectAction(action string) echo.HandlerFunc {
 			_, err = svc.Fire(ctx, a, id, action, in)
 			switch {
 			case errors.As(err, &ve):
+			case errors.Is(err, model.ErrConflict):
+				// Stale: the page as it is now, with what this user typed.
+				return s.renderProjectShow(c, http.StatusConflict, id, projectShowPage{Act: f, ActErrors: map[string]string{"version": s.staleMessage(c, err)}})
 			case s.projectFlashError(c, err):
 				return c.Redirect(http.StatusSeeOther, projectURL(id, ""))
 			case err != nil:

@@ -485,8 +485,12 @@ func (s *Server) rotationDutyUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, err := formVersion(c)
+	if err != nil {
+		return err
+	}
 	ve := &model.ValidationError{}
-	in := service.DutyInput{DoneOn: allianceParseDay(ve, "done_on", c.FormValue("done_on")), Document: c.FormValue("document")}
+	in := service.DutyInput{DoneOn: allianceParseDay(ve, "done_on", c.FormValue("done_on")), Document: c.FormValue("document"), Version: version}
 	if mid := allianceID(c.FormValue("meeting_id")); mid != 0 {
 		in.MeetingID = &mid
 	}

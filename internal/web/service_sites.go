@@ -410,11 +410,7 @@ func (s *Server) siteSetActive(active bool) echo.HandlerFunc {
 			return err
 		}
 		if _, err := s.siteService().SetActive(c.Request().Context(), actor(c), id, version, active); err != nil {
-			if errors.Is(err, model.ErrConflict) {
-				s.flash(c, "error", model.MsgStale)
-				return c.Redirect(http.StatusSeeOther, "/service-sites/"+strconv.FormatInt(id, 10))
-			}
-			return err
+			return err // a stale version: 409 naming both versions
 		}
 		s.flash(c, "success", geoActiveFlash(active))
 		back := c.FormValue("back")

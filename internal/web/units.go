@@ -501,11 +501,7 @@ func (s *Server) unitSetActive(active bool) echo.HandlerFunc {
 			return err
 		}
 		u, err := s.unitService().SetActive(c.Request().Context(), actor(c), id, version, active)
-		if errors.Is(err, model.ErrConflict) {
-			s.flash(c, "error", "form.stale")
-			return c.Redirect(http.StatusSeeOther, "/units/"+strconv.FormatInt(id, 10))
-		}
-		if err != nil {
+		if err != nil { // a stale version: 409 naming both versions
 			return err
 		}
 		key := "unit.deactivated"

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -62,4 +63,14 @@ func versionField(c echo.Context) int {
 		return 0
 	}
 	return v
+}
+
+// staleMessage is the sentence a stale version's 409 shows on a page that
+// keeps what the user typed (the versions read and stored).
+func (s *Server) staleMessage(c echo.Context, err error) string {
+	var ce *model.ConflictError
+	if errors.As(err, &ce) && ce.Message != "" {
+		return s.cat.T(Locale(c), ce.Message, ce.Args...)
+	}
+	return s.cat.T(Locale(c), model.MsgStale)
 }
