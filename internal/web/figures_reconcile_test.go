@@ -242,12 +242,33 @@ func TestFiguresReconcileWithTheirLists(t *testing.T) {
 			if err := srv.App.Authz.Reload(ctx); err != nil {
 				t.Fatal(err)
 			}
+			// A project submitted for next year's 年度: the review queue
+			// holds it, this year's 待审核 tile does not, and the queue's
+			// tile says so.
+			var sub int64
+			if err := srv.DB.SQL().QueryRowContext(ctx, "SELECT MIN(id) FROM projects WHERE status = 'submitted'").Scan(&sub); err != nil {
+				t.Fatal(err)
+			}
+			next, err := srv.DB.ProjectByID(ctx, sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next.ID, next.Code, next.Title, next.Year, next.Version = 0, nil, next.Title+"（下一年度）", next.Year+1, 0
+			if err := srv.DB.CreateProject(ctx, next, []model.ProjectUnit{{UnitID: next.LeadUnitID, Role: model.ProjectUnitLead}}, nil, nil, nil, nil); err != nil {
+				t.Fatal(err)
+			}
 			linked := map[string]int{}
 			for _, user := range []string{"admin", "secadmin", "auditor", "reviewer", "city", "secretary", "unit"} {
 				t.Run(user, func(t *testing.T) {
 					c := srv.Client(t)
 					c.Login(user, testenv.Password)
 					linked[user] = reconcile(t, c, user)
+					if user == "reviewer" {
+						note := c.Get("/").Doc(t).Find(`[data-tile="review_queue"] .muted`).Text()
+						if !strings.Contains(note, "其中 1 个为其他年度") {
+							t.Errorf("the review queue tile does not explain next year's project: %q", note)
+						}
+					}
 				})
 			}
 			// The readers of figures have figures linked to lists.
