@@ -62,6 +62,7 @@ type dashboardView struct {
 	ScopeLabel string
 	YearLabel  string
 	Status     []dashTile
+	StatusYear int // the 年度 of the status tiles
 	Queue      []dashTile
 	Needs      []dashTile
 	Compare    []dashCompare
@@ -104,6 +105,7 @@ func (s *Server) dashboard(c echo.Context) *dashboardView {
 		return v
 	}
 	v.ScopeLabel = s.scopeLabel(loc, d.Scope)
+	v.StatusYear = d.Year.Year
 	v.Title = T("dash.title_"+d.Kind, v.ScopeLabel)
 	// drill is the list behind a figure ("" for an aggregate).
 	drill := func(key string, p report.Period, by, group string) string {
@@ -129,6 +131,11 @@ func (s *Server) dashboard(c echo.Context) *dashboardView {
 	}
 	queue := tile(report.ReviewQueue, T("dash.review_queue"))
 	queue.Note = T("dash.review_note", report.Thousands(now[report.ReviewOverdue]), report.Thousands(now[report.ReviewOldestDays]))
+	// The queue holds every 年度; the 待审核 tile this year's only: say how
+	// many wait for another year, so that the two figures explain each other.
+	if other := now[report.ReviewQueue] - counts[model.ProjectSubmitted]; other > 0 {
+		queue.Note += " · " + T("dash.review_other_years", report.Thousands(other))
+	}
 	overdue := tile(report.ProjectsOverdue, T("dash.projects_overdue"))
 	overdue.Tone = tone(now[report.ProjectsOverdue])
 	v.Queue = []dashTile{queue, overdue}

@@ -38,6 +38,8 @@ type reconciler struct {
 	user   string
 	totals map[string]int64 // list link → its 共 N 条 (each list opened once)
 	linked int              // figures checked against a list
+	// noLists: the page's scope has no list (a street): no figure links one.
+	noLists bool
 }
 
 var pagerTotal = regexp.MustCompile(`([0-9][0-9,]*)(\+?)`)
@@ -97,6 +99,12 @@ func (r *reconciler) figure(where string, sel *goquery.Selection) {
 		return
 	}
 	if text == "—" { // not applicable to the scope
+		return
+	}
+	if r.noLists {
+		if href != "" {
+			r.t.Errorf("%s: %s: %s links to %s, but a street's figures have no list", r.user, where, key, href)
+		}
 		return
 	}
 	if href == "" {
@@ -210,18 +218,44 @@ func reconcile(t *testing.T, c *testenv.Client, user string) int {
 		}
 	}
 	if res := c.Get("/reports"); res.Status == http.StatusOK {
-		for _, by := range []string{"", report.ByStatus, report.ByAlliance, report.ByDistrict, report.ByCategory} {
-			q := "group_by=" + by
-			doc := r.page("/reports?"+q, "table[data-report]")
-			links := map[string]string{}
-			doc.Find(`table[data-report="totals"] td[data-counter]`).Each(func(_ int, s *goquery.Selection) {
-				key, _ := s.Attr("data-counter")
-				links[key], _ = s.Find("a[href]").Attr("href")
+		// The default scope, then the first committee and the first
+		// street the user may report on.
+		scopes := []string{""}
+		form := res.Doc(t)
+		first := func(sel string) string {
+			out := ""
+			form.Find(sel + " option").EachWithBreak(func(_ int, o *goquery.Selection) bool {
+				out = o.AttrOr("value", "")
+				return out == ""
 			})
-			if by != "" {
-				links = nil
+			return out
+		}
+		if id := first("#r-committee"); id != "" {
+			scopes = append(scopes, "scope=committee&committee_id="+id+"&")
+		}
+		street := first("#r-street")
+		if user == "reviewer" && (street == "" || len(scopes) < 2) {
+			t.Errorf("%s: no committee or street to report on", user)
+		}
+		for _, scope := range scopes {
+			for _, by := range []string{"", report.ByStatus, report.ByAlliance, report.ByDistrict, report.ByCategory} {
+				q := scope + "group_by=" + by
+				doc := r.page("/reports?"+q, "table[data-report]")
+				links := map[string]string{}
+				doc.Find(`table[data-report="totals"] td[data-counter]`).Each(func(_ int, s *goquery.Selection) {
+					key, _ := s.Attr("data-counter")
+					links[key], _ = s.Find("a[href]").Attr("href")
+				})
+				if by != "" {
+					links = nil
+				}
+				r.summary(q, links)
 			}
-			r.summary(q, links)
+		}
+		if street != "" {
+			r.noLists = true
+			r.page("/reports?scope=street&street_id="+street, "table[data-report]")
+			r.noLists = false
 		}
 	} else if res.Status != http.StatusForbidden {
 		t.Errorf("%s: /reports answers %d", user, res.Status)
@@ -242,12 +276,33 @@ func TestFiguresReconcileWithTheirLists(t *testing.T) {
 			if err := srv.App.Authz.Reload(ctx); err != nil {
 				t.Fatal(err)
 			}
+			// A project submitted for next year's 年度: the review queue
+			// holds it, this year's 待审核 tile does not, and the queue's
+			// tile says so.
+			var sub int64
+			if err := srv.DB.SQL().QueryRowContext(ctx, "SELECT MIN(id) FROM projects WHERE status = 'submitted'").Scan(&sub); err != nil {
+				t.Fatal(err)
+			}
+			next, err := srv.DB.ProjectByID(ctx, sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next.ID, next.Code, next.Title, next.Year, next.Version = 0, nil, next.Title+"（下一年度）", next.Year+1, 0
+			if err := srv.DB.CreateProject(ctx, next, []model.ProjectUnit{{UnitID: next.LeadUnitID, Role: model.ProjectUnitLead}}, nil, nil, nil, nil); err != nil {
+				t.Fatal(err)
+			}
 			linked := map[string]int{}
 			for _, user := range []string{"admin", "secadmin", "auditor", "reviewer", "city", "secretary", "unit"} {
 				t.Run(user, func(t *testing.T) {
 					c := srv.Client(t)
 					c.Login(user, testenv.Password)
 					linked[user] = reconcile(t, c, user)
+					if user == "reviewer" {
+						note := c.Get("/").Doc(t).Find(`[data-tile="review_queue"] .muted`).Text()
+						if !strings.Contains(note, "其中 1 个为其他年度") {
+							t.Errorf("the review queue tile does not explain next year's project: %q", note)
+						}
+					}
 				})
 			}
 			// The readers of figures have figures linked to lists.
