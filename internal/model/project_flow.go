@@ -69,6 +69,16 @@ var ProjectTransitions = []ProjectTransition{
 	{ProjectActionCancel, []string{ProjectApproved, ProjectInProgress}, ProjectCancelled, []string{ProjectRoleReviewer}},
 }
 
+// ProjectProgress is the progress a project shows: 100 once it is
+// completed or evaluated (结项 means the work is done, whatever the last
+// report said), the latest report's percentage otherwise.
+func ProjectProgress(status string, percent int) int {
+	if status == ProjectCompleted || status == ProjectEvaluated {
+		return 100
+	}
+	return percent
+}
+
 // ProjectOpen reports a status from which the project may still be cancelled.
 func ProjectOpen(status string) bool {
 	switch status {

@@ -44,3 +44,17 @@ func TestCaseRules(t *testing.T) {
 		t.Error("unknown level fits")
 	}
 }
+
+func TestProjectProgress(t *testing.T) {
+	for _, c := range []struct {
+		status        string
+		percent, want int
+	}{
+		{ProjectInProgress, 30, 30}, {ProjectApproved, 0, 0}, {ProjectCompleted, 30, 100},
+		{ProjectEvaluated, 60, 100}, {ProjectCancelled, 40, 40},
+	} {
+		if got := ProjectProgress(c.status, c.percent); got != c.want {
+			t.Errorf("ProjectProgress(%s, %d) = %d, want %d", c.status, c.percent, got, c.want)
+		}
+	}
+}

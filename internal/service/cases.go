@@ -196,6 +196,8 @@ func ParseCaseNotice(n *model.Notification) (CaseNotice, bool) {
 
 func caseNotification(c *store.CaseRow, kind string) model.Notification {
 	b, _ := json.Marshal(CaseNotice{CaseID: c.ID, ProjectID: c.ProjectID, Code: c.ProjectCode, Title: c.ProjectTitle, Level: c.Level})
+	// The case's page: the reviewer selects a nomination there, the
+	// secretary reads the decision.
 	return model.Notification{Kind: kind, SubjectKind: "case", SubjectID: c.ID, Params: string(b),
-		Link: "/projects/" + strconv.FormatInt(c.ProjectID, 10)}
+		Link: "/cases/" + strconv.FormatInt(c.ID, 10)}
 }

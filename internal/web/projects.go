@@ -212,6 +212,9 @@ type projectItem struct {
 	Overdue       bool
 }
 
+// Progress is the progress the row shows (model.ProjectProgress).
+func (p projectItem) Progress() int { return model.ProjectProgress(p.Status, p.ProgressPercent) }
+
 // projectsPage is the Data of projects/list.
 type projectsPage struct {
 	Filter      projectQuery
@@ -357,7 +360,7 @@ func (s *Server) projectsExport(c echo.Context) error {
 			}
 			return w.WriteRow(code, p.Title, T("project.status."+p.Status), p.Year, dicts.Category(p.Category), p.DistrictName,
 				p.AllianceName, p.CommitteeName, p.LeadUnitName, allianceDayText(p.StartsOn), allianceDayText(p.EndsOn),
-				yuanText(p.BudgetFen), p.TargetBeneficiaries, p.ProgressPercent, score, grade, overdue)
+				yuanText(p.BudgetFen), p.TargetBeneficiaries, model.ProjectProgress(p.Status, p.ProgressPercent), score, grade, overdue)
 		})
 	})
 }
@@ -469,6 +472,9 @@ func (p projectShowPage) ProjectFiles() []model.Attachment {
 	}
 	return out
 }
+
+// Progress is the progress the page shows (model.ProjectProgress).
+func (p projectShowPage) Progress() int { return model.ProjectProgress(p.P.Status, p.P.ProgressPercent) }
 
 // Open reports the action whose form opens: the one refused, or the one a
 // header button asked for (?action=, which works without JavaScript).

@@ -145,7 +145,7 @@ func toProjectJSON(p *store.ProjectRow, today time.Time) projectJSON {
 		SubmittedAt: utcPtr(p.SubmittedAt), ReviewDueOn: allianceDayPtr(p.ReviewDueOn), ApprovedAt: utcPtr(p.ApprovedAt),
 		StartedAt: utcPtr(p.StartedAt), CompletedAt: utcPtr(p.CompletedAt), EvaluatedAt: utcPtr(p.EvaluatedAt),
 		CancelledAt: utcPtr(p.CancelledAt), Score: p.Score, Grade: p.Grade, EvaluationComment: p.EvaluationComment,
-		ClosingReport: p.ClosingReport, CancelReason: p.CancelReason, ProgressPercent: p.ProgressPercent,
+		ClosingReport: p.ClosingReport, CancelReason: p.CancelReason, ProgressPercent: model.ProjectProgress(p.Status, p.ProgressPercent),
 		Overdue: service.ProjectOverdue(&p.Project, today), SignedMeetingID: p.SignedMeetingID, Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"tongxin/internal/config"
 	"tongxin/internal/model"
+	"tongxin/internal/service"
 	"tongxin/internal/testenv"
 )
 
@@ -411,7 +412,7 @@ func TestProjectPagesLifecycle(t *testing.T) {
 			// The lead unit reports progress with a photo; a bad amount is
 			// refused and the photo stays uploaded for the next try.
 			upd := url.Values{"percent": {"40"}, "text": {"完成井道开挖"}, "beneficiaries": {"120"}, "volunteer_hours": {"16"},
-				"funds_spent": {"1.234"}, "happened_on": {"2026-03-20"}}
+				"funds_spent": {"1.234"}, "happened_on": {service.AllianceToday(db.Now()).Format(time.DateOnly)}} // the approval day
 			photo := map[string]map[string][]byte{"files": {"现场.png": projectPNG(t)}}
 			res = projectPost(t, s.leadc, pp, pp+"/updates", upd, photo)
 			if res.Status != http.StatusUnprocessableEntity || !projectHas(t, res, "#upd-funds_spent-error") {
