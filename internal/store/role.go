@@ -170,10 +170,12 @@ func (db *DB) SearchDomains(ctx context.Context, kind, q string) ([]DomainOption
 	return out, err
 }
 
-// DomainNames names domains (徐汇区, the alliance's or the unit's name), one
-// statement per kind present; sys and unknown domains are left out.
+// DomainNames names domains (徐汇区, the alliance's or the unit's name) in
+// one statement, whatever the domains; sys and unknown domains are left out.
 func (db *DB) DomainNames(ctx context.Context, domains []string) (map[string]string, error) {
-	refs := map[string][]int64{}
+	// Every kind is asked, an empty one for id 0 (no row has it), so that a
+	// page runs the same statement whatever its domains.
+	refs := map[string][]int64{model.DomainDistrict: {0}, model.DomainAlliance: {0}, model.DomainUnit: {0}}
 	for _, d := range domains {
 		if kind, id, err := model.ParseDomain(d); err == nil && kind != model.DomainSys && !slices.Contains(refs[kind], id) {
 			refs[kind] = append(refs[kind], id)

@@ -61,7 +61,7 @@ func TestBrowserIdentityJourney(t *testing.T) {
 	b.Submit(`form[action$="/roles"]`)
 	b.WaitVisible(`.tag-role-active`)
 	shot("2-role-granted.png")
-	if txt := b.Text(`#roles`); !strings.Contains(txt, "区级审核员") || !strings.Contains(txt, "district:310104") || !strings.Contains(txt, until) {
+	if txt := b.Text(`#roles table`); !strings.Contains(txt, "区级审核员") || !strings.Contains(txt, "徐汇区") || strings.Contains(txt, "district:") || !strings.Contains(txt, until) {
 		t.Fatalf("roles section after the grant: %q", txt)
 	}
 	logout()
