@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"tongxin/internal/authz"
@@ -153,4 +155,29 @@ func (s *Roles) Revoke(ctx context.Context, actor model.Actor, id int64) (*model
 // Districts lists the districts (the domains a district role is granted in).
 func (s *Roles) Districts(ctx context.Context) ([]model.District, error) {
 	return s.db.Districts(ctx)
+}
+
+// DomainKinds are the kinds a grant's domain is searched by: a district, a
+// street (its alliances and units), an alliance, a unit.
+var DomainKinds = []string{model.DomainDistrict, "street", model.DomainAlliance, model.DomainUnit}
+
+// SearchDomains finds the domains a role may be granted in by name, for the
+// grant form's picker (see store.SearchDomains). An unknown kind or an
+// empty q finds nothing.
+func (s *Roles) SearchDomains(ctx context.Context, actor model.Actor, kind, q string) ([]store.DomainOption, error) {
+	if err := s.authz.Check(actor.UserID, SysChain, "role_assignment", "create"); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(q) == "" || !slices.Contains(DomainKinds, kind) {
+		return nil, nil
+	}
+	return s.db.SearchDomains(ctx, kind, q)
+}
+
+// DomainNames names the domains of assignments (one statement per kind).
+func (s *Roles) DomainNames(ctx context.Context, actor model.Actor, domains []string) (map[string]string, error) {
+	if err := s.authz.Check(actor.UserID, SysChain, "role_assignment", "read"); err != nil {
+		return nil, err
+	}
+	return s.db.DomainNames(ctx, domains)
 }

@@ -179,7 +179,7 @@ func (db *DB) DeleteArchivedAudit(ctx context.Context, maxID int64, before time.
 }
 
 // auditNameSQL names the objects of each kind the audit log refers to: the
-// statement selects (id, name) for the ids bound to its one placeholder.
+// id and name columns for the ids bound to its one placeholder.
 var auditNameSQL = map[string]string{
 	"project":         "SELECT id, title FROM projects WHERE id IN ?",
 	"need":            "SELECT id, title FROM needs WHERE id IN ?",
@@ -205,47 +205,55 @@ var auditNameSQL = map[string]string{
 	"role_assignment": "SELECT r.id, u.display_name FROM role_assignments r JOIN users u ON u.id = r.user_id WHERE r.id IN ?",
 }
 
+// auditNameKinds lists the kinds in a fixed order (the statement's text
+// then depends only on which kinds are asked).
+var auditNameKinds = func() []string {
+	out := make([]string, 0, len(auditNameSQL))
+	for k := range auditNameSQL {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}()
+
 // AuditNameKinds reports whether AuditNames can name objects of kind.
 func AuditNameKinds(kind string) bool { _, ok := auditNameSQL[kind]; return ok }
 
-// AuditNames names the objects a page of the audit log refers to: one
-// statement per kind present, whatever the number of rows. Unknown kinds
-// and ids that no longer exist are left out.
+// AuditNames names the objects a page of the audit log refers to, in one
+// statement whatever the number of rows and kinds (a UNION ALL of one
+// SELECT per kind asked). Unknown kinds and ids that no longer exist are
+// left out.
 func (db *DB) AuditNames(ctx context.Context, refs map[string][]int64) (map[string]map[int64]string, error) {
 	out := make(map[string]map[int64]string, len(refs))
-	kinds := make([]string, 0, len(refs))
-	for k := range refs {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, kind := range kinds {
-		q, ok := auditNameSQL[kind]
-		ids := refs[kind]
-		if !ok || len(ids) == 0 {
-			continue
+	var parts []string
+	var args []any
+	for _, kind := range auditNameKinds {
+		if ids := refs[kind]; len(ids) > 0 {
+			parts = append(parts, "SELECT '"+kind+"', q.* FROM ("+auditNameSQL[kind]+") q")
+			args = append(args, ids)
 		}
-		rows, err := db.conn(ctx).Raw(q, ids).Rows()
-		if err != nil {
+	}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	rows, err := db.conn(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var id int64
+		var name sql.NullString
+		if err := rows.Scan(&kind, &id, &name); err != nil {
 			return nil, err
 		}
-		names := make(map[int64]string, len(ids))
-		for rows.Next() {
-			var id int64
-			var name sql.NullString
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			names[id] = name.String
+		if out[kind] == nil {
+			out[kind] = map[int64]string{}
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
-		}
-		out[kind] = names
+		out[kind][id] = name.String
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // prefixPattern escapes % and _ for a LIKE search of s at the start.

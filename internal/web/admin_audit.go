@@ -215,8 +215,8 @@ type auditPage struct {
 	Security bool // the sign-ins and security events are shown
 	MoreOpen bool
 	// Other is an action typed in the URL (login.) that the select does
-	// not offer: it is kept as an option of its own.
-	Other string
+	// not offer: it is kept as an option of its own; OtherKind likewise.
+	Other, OtherKind string
 }
 
 type auditOption struct{ Code, Label string }
@@ -670,6 +670,9 @@ func (s *Server) auditLogList(c echo.Context) error {
 	page.Groups, page.Kinds = s.auditSelect(loc), s.auditKindOptions(loc)
 	if !auditOffered(form.Action) {
 		page.Other = form.Action
+	}
+	if k := form.ObjectKind; k != "" && !slices.ContainsFunc(page.Kinds, func(o auditOption) bool { return o.Code == k }) {
+		page.OtherKind = k
 	}
 	status := http.StatusOK
 	var l model.List[model.AuditEntry]

@@ -3,9 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -170,21 +172,74 @@ type userShowPage struct {
 	Status      string
 	Assignments []assignmentRow
 	Districts   []model.District
-	Alliances   []model.Alliance
 	Roles       []string
 	Grant       grantForm
 	Errors      map[string]string
 	Can         map[string]bool
+	// The domain picker: what was searched, and the domains found by name
+	// (with the one chosen before, if the form came back).
+	Search      domainSearch
+	SearchKinds []string
+	Found       []domainGroup
+	Searched    bool
+	FoundCount  int
+	Capped      bool // a kind found more than Limit
+	Limit       int
 }
 
 type assignmentRow struct {
 	model.RoleAssignment
 	State       string // active, future, ended
-	DomainLabel string
+	DomainLabel string // the domain by name: 全系统, 徐汇区, the alliance's or unit's name
+	DomainKind  string // its kind's label (区, 联盟, 成员单位), empty for 全系统
+	DomainURL   string // its page, when the viewer may open it
 }
 
 type grantForm struct {
-	Role, Domain, DomainOther, ValidFrom, ValidUntil string
+	Role, Domain, ValidFrom, ValidUntil string
+}
+
+// domainSearch is the picker's search as typed: a kind and part of a name.
+type domainSearch struct{ Kind, Q string }
+
+// domainGroup is an optgroup of found domains, by kind.
+type domainGroup struct {
+	Label   string
+	Options []domainChoice
+}
+
+// domainChoice is one found domain: its code (the option's value) and its
+// name with where it lies.
+type domainChoice struct{ Domain, Label string }
+
+// domainKindPaths are the pages of the objects a domain names.
+var domainKindPaths = map[string]string{model.DomainAlliance: "/alliances/", model.DomainUnit: "/units/"}
+
+// readDomainSearch reads the picker's search from the URL.
+func readDomainSearch(c echo.Context) domainSearch {
+	q := domainSearch{Kind: c.QueryParam("dkind"), Q: strings.TrimSpace(c.QueryParam("dq"))}
+	if !slices.Contains(service.DomainKinds, q.Kind) {
+		q.Kind = model.DomainUnit
+	}
+	if utf8.RuneCountInString(q.Q) > 64 {
+		q.Q = string([]rune(q.Q)[:64])
+	}
+	return q
+}
+
+// domainChoiceLabel is a found domain as the select shows it:
+// 上海市第八人民医院（凌云路街道 · 徐汇区）.
+func domainChoiceLabel(o store.DomainOption) string {
+	var where []string
+	for _, w := range []string{o.Street, o.District} {
+		if w != "" {
+			where = append(where, w)
+		}
+	}
+	if len(where) == 0 {
+		return o.Name
+	}
+	return o.Name + "（" + strings.Join(where, " · ") + "）"
 }
 
 func (s *Server) userShow(c echo.Context) error {
@@ -209,22 +264,28 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 	for _, a := range []string{"read", "create", "revoke"} {
 		can["role_"+a] = s.authz.CanAnywhere(me, "role_assignment", a)
 	}
-	page := userShowPage{User: u, Status: userStatus(u, time.Now()), Roles: assignableRoleOrder(), Grant: g, Can: can}
+	loc := Locale(c)
+	page := userShowPage{User: u, Status: userStatus(u, time.Now()), Roles: assignableRoleOrder(), Grant: g, Can: can,
+		Search: readDomainSearch(c), SearchKinds: service.DomainKinds}
 	if can["role_read"] {
 		ras, err := s.roles.ForUser(ctx, actor(c), id)
 		if err != nil {
 			return err
 		}
-		// The grant form offers the districts and alliances; the same lists
-		// label the assignments (no more statements for more of them).
 		if page.Districts, err = s.roles.Districts(ctx); err != nil {
 			return err
 		}
-		if page.Alliances, err = service.NewAlliances(s.deps()).AllianceOptions(ctx); err != nil {
+		// The names of every domain on the page in one statement per kind:
+		// the assignments' and the one chosen in a form that came back.
+		domains := []string{g.Domain}
+		for _, ra := range ras {
+			domains = append(domains, ra.Domain)
+		}
+		names, err := s.roles.DomainNames(ctx, actor(c), domains)
+		if err != nil {
 			return err
 		}
 		now := time.Now()
-		label := s.domainLabelerOf(Locale(c), page.Districts, page.Alliances)
 		for _, ra := range ras {
 			st := "active"
 			switch {
@@ -233,16 +294,88 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 			case ra.ValidFrom.After(now):
 				st = "future"
 			}
-			page.Assignments = append(page.Assignments, assignmentRow{RoleAssignment: ra, State: st, DomainLabel: label(ra.Domain)})
+			page.Assignments = append(page.Assignments, s.assignmentRow(loc, me, ra, st, names))
+		}
+		if can["role_create"] {
+			if err := s.findDomains(c, &page, names); err != nil {
+				return err
+			}
 		}
 	}
 	if ve != nil {
-		page.Errors = s.fieldMessages(Locale(c), ve)
+		page.Errors = s.fieldMessages(loc, ve)
 	}
-	loc := Locale(c)
 	v := s.view(c, u.DisplayName, Crumb{Label: s.cat.T(loc, "menu.users"), URL: "/admin/users"}, Crumb{Label: u.Username})
 	v.Data = page
 	return s.page(c, status, "admin/users/show", v)
+}
+
+// assignmentRow shows an assignment with its domain by name, linked when
+// the viewer may open it.
+func (s *Server) assignmentRow(loc string, viewer int64, ra model.RoleAssignment, state string, names map[string]string) assignmentRow {
+	r := assignmentRow{RoleAssignment: ra, State: state, DomainLabel: names[ra.Domain]}
+	kind, id, err := model.ParseDomain(ra.Domain)
+	switch {
+	case err != nil:
+		r.DomainLabel = ra.Domain
+	case kind == model.DomainSys:
+		r.DomainLabel = s.cat.T(loc, "profile.domain.sys")
+	default:
+		r.DomainKind = s.cat.T(loc, "role.kind."+kind)
+		if r.DomainLabel == "" {
+			r.DomainLabel = s.cat.T(loc, "role.gone", id)
+		} else if path, ok := domainKindPaths[kind]; ok && s.authz.Can(viewer, []string{ra.Domain, model.DomainSys}, kind, "read") {
+			r.DomainURL = path + strconv.FormatInt(id, 10)
+		}
+	}
+	return r
+}
+
+// findDomains fills the picker: the domains found by the search, and the
+// domain chosen in a form that came back when the search does not hold it.
+func (s *Server) findDomains(c echo.Context, page *userShowPage, names map[string]string) error {
+	loc := Locale(c)
+	found, err := s.roles.SearchDomains(c.Request().Context(), actor(c), page.Search.Kind, page.Search.Q)
+	if err != nil {
+		return err
+	}
+	page.Searched, page.FoundCount, page.Limit = page.Search.Q != "", len(found), store.DomainSearchLimit
+	perKind := map[string]int{}
+	for _, o := range found {
+		if perKind[o.Kind]++; perKind[o.Kind] >= store.DomainSearchLimit {
+			page.Capped = true
+		}
+	}
+	// One found and nothing chosen yet: it is the choice.
+	if len(found) == 1 && page.Grant.Domain == "" {
+		page.Grant.Domain = found[0].Domain
+	}
+	chosen := page.Grant.Domain
+	if kind, _, err := model.ParseDomain(chosen); err != nil || kind == model.DomainSys || kind == model.DomainDistrict {
+		chosen = "" // the select always offers these
+	}
+	byKind := map[string]*domainGroup{}
+	for _, kind := range []string{model.DomainDistrict, model.DomainAlliance, model.DomainUnit} {
+		byKind[kind] = &domainGroup{Label: s.cat.T(loc, "role.found."+kind)}
+	}
+	for _, o := range found {
+		if o.Domain == chosen {
+			chosen = ""
+		}
+		g := byKind[o.Kind]
+		g.Options = append(g.Options, domainChoice{Domain: o.Domain, Label: domainChoiceLabel(o)})
+	}
+	if chosen != "" && names[chosen] != "" {
+		kind, _, _ := model.ParseDomain(chosen)
+		g := byKind[kind]
+		g.Options = append([]domainChoice{{Domain: chosen, Label: names[chosen]}}, g.Options...)
+	}
+	for _, kind := range []string{model.DomainDistrict, model.DomainAlliance, model.DomainUnit} {
+		if g := byKind[kind]; len(g.Options) > 0 {
+			page.Found = append(page.Found, *g)
+		}
+	}
+	return nil
 }
 
 func assignableRoleOrder() []string {
@@ -370,14 +503,9 @@ func (s *Server) roleGrant(c echo.Context) error {
 		return err
 	}
 	g := grantForm{Role: c.FormValue("role"), Domain: strings.TrimSpace(c.FormValue("domain")),
-		DomainOther: strings.TrimSpace(c.FormValue("domain_other")),
-		ValidFrom:   c.FormValue("valid_from"), ValidUntil: c.FormValue("valid_until")}
-	// An alliance or a unit is typed as alliance:ID or unit:ID (there are
-	// thousands: no select would hold them); it wins over the select.
+		ValidFrom: c.FormValue("valid_from"), ValidUntil: c.FormValue("valid_until")}
+	// The domain is chosen by name in the picker; its value is the code.
 	domain := g.Domain
-	if g.DomainOther != "" {
-		domain = g.DomainOther
-	}
 	grant := service.Grant{UserID: id, Role: g.Role, Domain: domain}
 	ve := &model.ValidationError{}
 	if g.ValidFrom != "" {

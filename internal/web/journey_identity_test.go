@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"tongxin/internal/model"
 	"tongxin/internal/store"
 	"tongxin/internal/testenv"
@@ -18,6 +20,7 @@ func TestBrowserIdentityJourney(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
 	srv.CreateUser(t, "sec", model.RoleSecadmin, "sys")
 	srv.CreateUser(t, "aud", model.RoleAuditor, "sys")
+	hospital := allianceFixtureUnit(t, srv, 310104, "上海市第八人民医院")
 	b := testenv.NewBrowser(t)
 	shot := func(name string) { b.Screenshot(testenv.ArtifactPath(t, name)) }
 	login := func(user, pw string) {
@@ -61,8 +64,23 @@ func TestBrowserIdentityJourney(t *testing.T) {
 	b.Submit(`form[action$="/roles"]`)
 	b.WaitVisible(`.tag-role-active`)
 	shot("2-role-granted.png")
-	if txt := b.Text(`#roles`); !strings.Contains(txt, "区级审核员") || !strings.Contains(txt, "district:310104") || !strings.Contains(txt, until) {
+	if txt := b.Text(`#roles table`); !strings.Contains(txt, "区级审核员") || !strings.Contains(txt, "徐汇区") || strings.Contains(txt, "district:") || !strings.Contains(txt, until) {
 		t.Fatalf("roles section after the grant: %q", txt)
+	}
+
+	// 2b. …and finds a unit by name as they type (htmx), to make the
+	// account its contact: no internal id to know.
+	b.SetValue(`#grant-dkind`, "unit")
+	b.SendKeys(`#grant-dq`, "第八人民")
+	unitDomain := model.DomainOf(model.DomainUnit, hospital.ID)
+	b.Run(chromedp.WaitReady(`#grant-domain option[value="` + unitDomain + `"]`))
+	b.SetValue(`#grant-role`, "unit_contact")
+	b.SetValue(`#grant-domain`, unitDomain)
+	b.Submit(`form[action$="/roles"]`)
+	b.Run(chromedp.WaitReady(`#roles tbody tr:nth-child(2)`))
+	shot("2b-unit-granted.png")
+	if txt := b.Text(`#roles table`); !strings.Contains(txt, "上海市第八人民医院") || strings.Contains(txt, "unit:") {
+		t.Fatalf("roles section after the unit grant: %q", txt)
 	}
 	logout()
 
