@@ -46,6 +46,12 @@ func TestSeedDemoClaims(t *testing.T) {
 			// No unit claims its own.
 			"SELECT count(*) FROM claims c JOIN needs n ON c.target = 'need' AND n.id = c.need_id WHERE n.submitter_unit_id = c.claimant_unit_id",
 			"SELECT count(*) FROM claims c JOIN resources r ON c.target = 'resource' AND r.id = c.resource_id WHERE r.provider_unit_id = c.claimant_unit_id",
+			// No pending claim that could no longer be accepted (its target
+			// used up, too small for it, or no longer open).
+			`SELECT count(*) FROM claims c JOIN needs n ON c.target = 'need' AND n.id = c.need_id WHERE c.status = 'pending'
+				AND (c.quantity > n.quantity - n.accepted_quantity OR n.status NOT IN ('published', 'partly_claimed', 'claimed'))`,
+			`SELECT count(*) FROM claims c JOIN resources r ON c.target = 'resource' AND r.id = c.resource_id WHERE c.status = 'pending'
+				AND (c.quantity > r.capacity - r.accepted_quantity OR r.status NOT IN ('available', 'exhausted'))`,
 		} {
 			if n := count(q); n != 0 {
 				t.Errorf("%s: %d", q, n)

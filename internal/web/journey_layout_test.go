@@ -59,9 +59,10 @@ type layoutProbeResult struct {
 
 // TestBrowserEveryMenuPageFitsTheScreen opens, for every demo account, every
 // page of its left menu on a phone (390×844) and on the office screen
-// (1366×768): no page is wider than the window, the user menu opens with 退出
-// in view, and the left menu can be opened (on the phone by its toggle, and
-// without JavaScript by its #menu link).
+// (1366×768): no page is wider than the window (on the phone, nor the page
+// of each list's first row), the user menu opens with 退出 in view, and the
+// left menu can be opened (on the phone by its toggle, and without
+// JavaScript by its #menu link).
 func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
 	ctx := context.Background()
@@ -90,9 +91,15 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 				if len(menu) == 0 {
 					t.Fatalf("%s has no menu", user)
 				}
+				var details []string // the first row's page of each list, on the phone
 				for i, href := range menu {
 					b.Navigate(srv.URL + href)
 					b.WaitVisible(`#main`)
+					if narrow {
+						if d := testenv.RunValue(b, chromedp.Evaluate[string](`(() => { const a = document.querySelector("#main table tbody a[href^='/']"); return a ? a.getAttribute("href") : ""; })()`)); d != "" && !strings.Contains(d, "export") {
+							details = append(details, d)
+						}
+					}
 					p := testenv.RunValue(b, chromedp.Evaluate[layoutProbeResult](layoutProbe))
 					if p.Inner != int(sz.w) {
 						t.Fatalf("window is %d px wide, want %d", p.Inner, sz.w)
@@ -101,7 +108,7 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 						t.Errorf("%s at %d px: the page is %d px wide (sticking out: %s)", href, sz.w, p.Scroll, p.Over)
 					}
 					if narrow && i < 3 {
-						b.Screenshot(testenv.ArtifactPath(t, fmt.Sprintf("%02d%s.png", i, strings.ReplaceAll(href, "/", "_"))))
+						b.Screenshot(testenv.ArtifactPath(t, fmt.Sprintf("%02d%s.png", i, shotName(href))))
 					}
 
 					// The user menu opens with 退出 in view.
@@ -133,6 +140,27 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 						t.Errorf("%s at %d px: the menu's own entry is %s", href, sz.w, got)
 					}
 				}
+				if errs := b.NetworkErrors(); len(errs) > 0 {
+					t.Errorf("page errors:\n%s", strings.Join(errs, "\n"))
+				}
+				// (The pages behind the lists are only measured here: the
+				// links and fragments they draw are the crawl tests' affair.)
+				for i, href := range details {
+					b.Navigate(srv.URL + href)
+					b.WaitVisible(`#main`)
+					p := testenv.RunValue(b, chromedp.Evaluate[layoutProbeResult](layoutProbe))
+					if p.Scroll > p.Inner {
+						t.Errorf("%s at %d px: the page is %d px wide (sticking out: %s)", href, sz.w, p.Scroll, p.Over)
+					}
+					if i < 3 {
+						b.Screenshot(testenv.ArtifactPath(t, fmt.Sprintf("detail%02d%s.png", i, shotName(href))))
+					}
+				}
+				if !narrow {
+					b.Navigate(srv.URL + "/")
+					b.WaitVisible(`#main`)
+					b.Screenshot(testenv.ArtifactPath(t, "home.png"))
+				}
 				if narrow {
 					// Without JavaScript the toggle is a link to #menu, which
 					// the stylesheet opens by :target; 关闭菜单 links away.
@@ -159,10 +187,14 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 						t.Errorf("without JavaScript, 退出 after opening the user menu: %s", got)
 					}
 				}
-				if errs := b.NetworkErrors(); len(errs) > 0 {
-					t.Errorf("page errors:\n%s", strings.Join(errs, "\n"))
-				}
 			})
 		}
 	}
+}
+
+// shotName turns a path into part of a file name.
+func shotName(href string) string {
+	href, _, _ = strings.Cut(href, "?")
+	href, _, _ = strings.Cut(href, "#")
+	return strings.ReplaceAll(href, "/", "_")
 }
