@@ -14,10 +14,18 @@ const (
 	MsgStaleVersion = "form.stale_version"
 )
 
+// VersionError is the 400 of a request without a usable version. It is not
+// a ValidationError, so that a form is not shown again as if a field the
+// user typed were wrong: the page the request came from is stale or broken.
+type VersionError struct{}
+
+func (*VersionError) Error() string { return "version: " + MsgVersionMissing }
+
+// Unwrap lets errors.Is(err, ErrInvalid) match (400).
+func (*VersionError) Unwrap() error { return ErrInvalid }
+
 // VersionMissing is the 400 of a request without a usable version.
-func VersionMissing() error {
-	return (&ValidationError{Message: MsgVersionMissing}).Add("version", MsgVersionMissing)
-}
+func VersionMissing() error { return &VersionError{} }
 
 // RequireVersion refuses a version that no object can have (versions start at 1).
 func RequireVersion(read int) error {

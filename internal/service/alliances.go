@@ -297,6 +297,9 @@ func (s *Alliances) Update(ctx context.Context, actor model.Actor, id int64, in 
 		if err := s.authz.Check(actor.UserID, allianceChain(prev), "alliance", "update"); err != nil {
 			return err
 		}
+		if err := model.RequireVersion(in.Version); err != nil {
+			return err
+		}
 		if err := s.validate(ctx, &in, prev); err != nil {
 			return err
 		}
@@ -342,6 +345,9 @@ func (s *Alliances) SetActive(ctx context.Context, actor model.Actor, id int64, 
 			return err
 		}
 		if err := s.authz.Check(actor.UserID, allianceChain(prev), "alliance", "manage"); err != nil {
+			return err
+		}
+		if err := model.CheckVersion(version, prev.Version); err != nil {
 			return err
 		}
 		if prev.Status == status {

@@ -370,6 +370,9 @@ func (s *Meetings) Update(ctx context.Context, actor model.Actor, id int64, in M
 		if prev.Status == model.MeetingCancelled {
 			return model.Rule("meeting_cancelled", "meeting.is_cancelled")
 		}
+		if err := model.RequireVersion(in.Version); err != nil {
+			return err
+		}
 		if err := s.validate(ctx, a, &in, prev); err != nil {
 			return err
 		}

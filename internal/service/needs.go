@@ -566,9 +566,6 @@ func (s *Needs) transition(ctx context.Context, actor model.Actor, id int64, ver
 		if action == model.ListActionClose {
 			reason = model.Text(ve, "reason", reason, true, ListReasonMax, true)
 		}
-		if version <= 0 {
-			ve.Add("version", model.MsgVersionMissing)
-		}
 		if err := ve.Err(); err != nil {
 			return err
 		}

@@ -371,9 +371,6 @@ func (s *Resources) transition(ctx context.Context, actor model.Actor, id int64,
 		if action == model.ListActionWithdraw {
 			reason = model.Text(ve, "reason", reason, true, ListReasonMax, true)
 		}
-		if version <= 0 {
-			ve.Add("version", model.MsgVersionMissing)
-		}
 		if err := ve.Err(); err != nil {
 			return err
 		}

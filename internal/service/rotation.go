@@ -448,6 +448,9 @@ func (s *Rotation) HandOver(ctx context.Context, actor model.Actor, id int64, in
 		if t, err = s.db.RotationTermByID(ctx, id); err != nil { // read again under the lock
 			return err
 		}
+		if err := model.CheckVersion(in.Version, t.Version); err != nil {
+			return err
+		}
 		today := s.today()
 		if st := t.StatusOn(today); st != model.RotationActive {
 			return model.Rule("rotation_not_active", "rotation.hand_over_not_active."+st)

@@ -267,6 +267,9 @@ func (s *ServiceSites) Update(ctx context.Context, actor model.Actor, id int64, 
 		if err != nil {
 			return err
 		}
+		if err := model.RequireVersion(in.Version); err != nil {
+			return err
+		}
 		refs, err := s.check(ctx, actor, &in, &before.ServiceSite)
 		if err != nil {
 			return err

@@ -551,6 +551,9 @@ func (s *Units) Update(ctx context.Context, actor model.Actor, id int64, in Unit
 	if err != nil {
 		return nil, err
 	}
+	if err := model.RequireVersion(in.Version); err != nil {
+		return nil, err
+	}
 	if in.Status == "" {
 		in.Status = u.Status
 	}

@@ -136,6 +136,9 @@ func (s *Users) Update(ctx context.Context, actor model.Actor, id int64, in User
 		if err != nil {
 			return err
 		}
+		if err := model.RequireVersion(in.Version); err != nil {
+			return err
+		}
 		if err := s.db.UpdateUserProfile(ctx, id, in.Version, in.DisplayName, in.Phone, in.Email); err != nil {
 			return err
 		}

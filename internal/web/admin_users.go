@@ -121,7 +121,7 @@ func (s *Server) fieldMessages(loc string, ve *model.ValidationError) map[string
 }
 
 func userInputFromForm(c echo.Context) service.UserInput {
-	version := versionField(c)
+	version := formVersion(c)
 	return service.UserInput{
 		Username: c.FormValue("username"), DisplayName: c.FormValue("display_name"),
 		Phone: c.FormValue("phone"), Email: c.FormValue("email"), Version: version,
@@ -406,9 +406,6 @@ func (s *Server) userUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	in := userInputFromForm(c)
 	_, err = s.users.Update(c.Request().Context(), actor(c), id, in)
 	var ve *model.ValidationError
@@ -438,10 +435,7 @@ func (s *Server) userSetEnabled(enabled bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		if err := s.users.SetEnabled(c.Request().Context(), actor(c), id, version, enabled); err != nil {
 			return err
 		}
@@ -459,10 +453,7 @@ func (s *Server) userUnlock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	if err := s.users.Unlock(c.Request().Context(), actor(c), id, version); err != nil {
 		return err
 	}
@@ -475,10 +466,7 @@ func (s *Server) userResetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	ctx := c.Request().Context()
 	pw, err := s.users.ResetPassword(ctx, actor(c), id, version)
 	if err != nil {

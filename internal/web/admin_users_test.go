@@ -132,7 +132,7 @@ func TestUserAdministration(t *testing.T) {
 			}
 
 			// Disable: the session ends at once.
-			res = admin.Submit(page, page+"/disable", url.Values{})
+			res = admin.Submit(page, page+"/disable", url.Values{"version": {versionOf(t, srv, "users", u.ID)}})
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("disable: %d", res.Status)
 			}

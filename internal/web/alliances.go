@@ -259,7 +259,7 @@ type allianceStreetGroup struct {
 }
 
 func allianceFormFrom(c echo.Context) allianceForm {
-	version := versionField(c)
+	version := formVersion(c)
 	return allianceForm{Name: c.FormValue("name"), Kind: c.FormValue("kind"), Level: c.FormValue("level"),
 		DistrictID: strings.TrimSpace(c.FormValue("district_id")), StreetID: strings.TrimSpace(c.FormValue("street_id")),
 		FoundedOn: strings.TrimSpace(c.FormValue("founded_on")), Description: c.FormValue("description"), Version: version}
@@ -391,9 +391,6 @@ func (s *Server) allianceUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	ctx, svc := c.Request().Context(), s.allianceService()
 	// The object first: one outside the caller's scope answers 404 whatever was posted.
 	cur, err := svc.Get(ctx, actor(c), id)
@@ -439,10 +436,7 @@ func (s *Server) allianceSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		if _, err := s.allianceService().SetActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
@@ -628,10 +622,7 @@ func (s *Server) allianceMemberUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	f := memberForm{Rank: c.FormValue("rank"), LetterSignedOn: strings.TrimSpace(c.FormValue("letter_signed_on"))}
 	ve := &model.ValidationError{}
 	in := service.MemberChange{Rank: f.Rank, LetterSignedOn: allianceParseDay(ve, "letter_signed_on", f.LetterSignedOn), Version: version}
@@ -682,10 +673,7 @@ func (s *Server) allianceMemberLeave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	f := memberForm{LeftOn: strings.TrimSpace(c.FormValue("left_on"))}
 	ve := &model.ValidationError{}
 	leftOn := allianceParseDay(ve, "left_on", f.LeftOn)
@@ -1065,9 +1053,6 @@ func (s *Server) apiAllianceMemberUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := requireVersion(b.Version); err != nil {
-		return err
-	}
 	ve := &model.ValidationError{}
 	in := service.MemberChange{Rank: cur.Rank, LetterSignedOn: cur.LetterSignedOn, Version: b.Version}
 	if b.Rank.Set {
@@ -1109,9 +1094,6 @@ func (s *Server) apiAllianceMemberLeave(c echo.Context) error {
 	}
 	var b memberLeaveBody
 	if err := allianceBindOptional(c, &b); err != nil {
-		return err
-	}
-	if err := requireVersion(b.Version); err != nil {
 		return err
 	}
 	ctx, svc := c.Request().Context(), s.allianceService()

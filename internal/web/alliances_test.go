@@ -350,17 +350,17 @@ func TestAllianceMemberships(t *testing.T) {
 			// Change the rank of u2.
 			m2 := allianceMembership(t, srv, id, u2.ID, store.MembershipsCurrent)
 			edit := fmt.Sprintf("%s/members/%d", page, m2.ID)
-			res = c.Submit(edit+"/edit", edit, url.Values{"rank": {"council"}, "letter_signed_on": {"2099-01-01"}})
+			res = c.Submit(edit+"/edit", edit, url.Values{"rank": {"council"}, "letter_signed_on": {"2099-01-01"}, "version": {versionOf(t, srv, "memberships", m2.ID)}})
 			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Doc(t).Find("#letter_signed_on-error").Text(), "不能晚于今天") {
 				t.Fatalf("future letter date: %d", res.Status)
 			}
-			res = c.Submit(edit+"/edit", edit, url.Values{"rank": {"council"}, "letter_signed_on": {"2022-01-10"}})
+			res = c.Submit(edit+"/edit", edit, url.Values{"rank": {"council"}, "letter_signed_on": {"2022-01-10"}, "version": {versionOf(t, srv, "memberships", m2.ID)}})
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("change rank: %d %.300s", res.Status, res.Body)
 			}
 
 			// u2 leaves: it moves to the history, with its date.
-			res = c.Submit(page, edit+"/leave", url.Values{"left_on": {allianceToday()}})
+			res = c.Submit(page, edit+"/leave", url.Values{"left_on": {allianceToday()}, "version": {versionOf(t, srv, "memberships", m2.ID)}})
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("leave: %d %.300s", res.Status, res.Body)
 			}
@@ -442,7 +442,7 @@ func TestAllianceSecretary(t *testing.T) {
 			}
 			m1 := allianceMembership(t, srv, mine.ID, u1.ID, store.MembershipsCurrent)
 			mp := fmt.Sprintf("%s/members/%d", page, m1.ID)
-			if res := c.Submit(mp+"/edit", mp, url.Values{"rank": {"council"}}); res.Status != http.StatusSeeOther {
+			if res := c.Submit(mp+"/edit", mp, url.Values{"rank": {"council"}, "version": {versionOf(t, srv, "memberships", m1.ID)}}); res.Status != http.StatusSeeOther {
 				t.Fatalf("secretary changes a rank: %d", res.Status)
 			}
 			// Their alliance's fields too, but not its status.
@@ -794,7 +794,7 @@ func TestAllianceAPI(t *testing.T) {
 			if res := sessionJSON(c, "POST", base+"/members", fmt.Sprintf(`{"unit_id":%d,"rank":"member"}`, u2.ID)); res.Status != http.StatusBadRequest {
 				t.Errorf("adding twice: %d %s", res.Status, res.Body)
 			}
-			res = sessionJSON(c, "PATCH", fmt.Sprintf("%s/members/%d", base, m2.ID), `{"rank":"council"}`)
+			res = sessionJSON(c, "PATCH", fmt.Sprintf("%s/members/%d", base, m2.ID), `{"rank":"council","version":`+versionOf(t, srv, "memberships", m2.ID)+`}`)
 			if got := decode[memberOut](t, res); res.Status != http.StatusOK || got.Rank != "council" {
 				t.Errorf("patch member: %d %s", res.Status, res.Body)
 			}
@@ -826,20 +826,18 @@ func TestAllianceAPI(t *testing.T) {
 			if res := sessionJSON(c, "POST", fmt.Sprintf("%s/members/%d", cp, u2.ID), ""); res.Status != http.StatusOK {
 				t.Errorf("add back: %d %s", res.Status, res.Body)
 			}
-			res = sessionJSON(c, "PATCH", cp, `{"convenor_unit_id":null,"theme":"经济"}`)
+			res = sessionJSON(c, "PATCH", cp, `{"convenor_unit_id":null,"theme":"经济","version":`+versionOf(t, srv, "committees", cm.ID)+`}`)
 			if got := decode[committeeOut](t, res); res.Status != http.StatusOK || got.ConvenorUnitID != nil {
 				t.Errorf("clear convenor: %d %s", res.Status, res.Body)
 			}
 
 			// u1 leaves the alliance: history, and off the committee.
 			m1 := allianceMembership(t, srv, a.ID, u1.ID, store.MembershipsCurrent)
-			res = sessionJSON(c, "POST", fmt.Sprintf("%s/members/%d/leave", base, m1.ID), `{"left_on":"2099-01-01"}`)
+			res = sessionJSON(c, "POST", fmt.Sprintf("%s/members/%d/leave", base, m1.ID), `{"left_on":"2099-01-01","version":`+versionOf(t, srv, "memberships", m1.ID)+`}`)
 			if res.Status != http.StatusBadRequest {
 				t.Errorf("leave in the future: %d", res.Status)
 			}
-			req, _ := http.NewRequest("POST", c.URL(fmt.Sprintf("%s/members/%d/leave", base, m1.ID)), nil)
-			req.Header.Set("X-CSRF-Token", c.CSRFCookie())
-			res = c.Do(req) // no body: left today
+			res = sessionJSON(c, "POST", fmt.Sprintf("%s/members/%d/leave", base, m1.ID), `{"version":`+versionOf(t, srv, "memberships", m1.ID)+`}`) // no date: left today
 			if got := decode[memberOut](t, res); res.Status != http.StatusOK || got.LeftOn == nil || *got.LeftOn != allianceToday() {
 				t.Errorf("leave: %d %s", res.Status, res.Body)
 			}

@@ -24,10 +24,7 @@ func (s *Server) annualReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	err = s.meetingService().ConfirmReview(c.Request().Context(), actor(c), id, version)
 	if refused(err) {
 		if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
@@ -47,10 +44,7 @@ func (s *Server) annualSection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	section := c.Param("section")
 	form, _ := c.FormParams()
 	var ids []int64

@@ -165,10 +165,7 @@ func (s *Server) caseDecide(selected bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		f := caseSelectForm{Level: c.FormValue("level"), WriteUp: c.FormValue("write_up")}
 		_, err = s.projectService().Select(c.Request().Context(), actor(c), id, selected,
 			service.CaseInput{Level: f.Level, WriteUp: f.WriteUp, Version: version})

@@ -309,10 +309,7 @@ func (s *Server) claimAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		reason := c.FormValue("reason")
 		ctx, svc, a := c.Request().Context(), s.claimService(), actor(c)
 		flash := "claim.accepted_flash"

@@ -185,7 +185,7 @@ func (s *Server) committeeNew(c echo.Context) error {
 
 func committeeFormFrom(c echo.Context) committeeForm {
 	f := committeeForm{AllianceID: allianceID(c.FormValue("alliance_id")), Name: c.FormValue("name"), Theme: c.FormValue("theme"),
-		ConvenorID: strings.TrimSpace(c.FormValue("convenor_unit_id")), Version: versionField(c)}
+		ConvenorID: strings.TrimSpace(c.FormValue("convenor_unit_id")), Version: formVersion(c)}
 	if form, err := c.FormParams(); err == nil {
 		f.MemberIDs = form["member_unit_ids"]
 	}
@@ -244,9 +244,6 @@ func (s *Server) committeeUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	f := committeeFormFrom(c)
 	f.ID, f.MemberIDs = id, nil
 	cm, err := s.allianceService().UpdateCommittee(c.Request().Context(), actor(c), id, f.input())
@@ -287,10 +284,7 @@ func (s *Server) committeeSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		if _, err := s.allianceService().SetCommitteeActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
@@ -515,9 +509,6 @@ func (s *Server) apiCommitteeUpdate(c echo.Context) error {
 	ctx, svc := c.Request().Context(), s.allianceService()
 	cur, _, err := svc.Committee(ctx, actor(c), id)
 	if err != nil {
-		return err
-	}
-	if err := requireVersion(b.Version); err != nil {
 		return err
 	}
 	in := service.CommitteeInput{Name: cur.Name, Theme: cur.Theme, ConvenorUnitID: cur.ConvenorUnitID, Version: b.Version}

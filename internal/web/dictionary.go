@@ -84,7 +84,7 @@ func (s *Server) renderDictionary(c echo.Context, status int, kind string, in se
 
 func dictionaryInputFromForm(c echo.Context) service.DictionaryInput {
 	return service.DictionaryInput{Code: c.FormValue("code"), LabelZh: c.FormValue("label_zh"),
-		LabelEn: c.FormValue("label_en"), Sort: c.FormValue("sort"), Version: versionField(c)}
+		LabelEn: c.FormValue("label_en"), Sort: c.FormValue("sort"), Version: formVersion(c)}
 }
 
 func dictionaryURL(kind string) string { return "/dictionary?kind=" + kind }
@@ -153,9 +153,6 @@ func (s *Server) dictionaryUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
 	in := dictionaryInputFromForm(c)
 	_, err = s.dictionaries().Update(ctx, actor(c), kind, id, in)
@@ -196,10 +193,7 @@ func (s *Server) dictionarySetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		it, err := s.dictionaries().SetActive(c.Request().Context(), actor(c), kind, id, version, active)
 		if err != nil {
 			return err
@@ -311,9 +305,6 @@ func (s *Server) apiDictionaryUpdate(c echo.Context) error {
 	}
 	if b.Code != nil && *b.Code != cur.Code {
 		return (&model.ValidationError{}).Add("code", "dictionary.code_fixed")
-	}
-	if err := requireVersion(b.Version); err != nil {
-		return err
 	}
 	in := service.DictionaryInput{LabelZh: cur.LabelZh, LabelEn: cur.LabelEn, Sort: strconv.Itoa(cur.Sort), Version: b.Version}
 	if b.LabelZh != nil {

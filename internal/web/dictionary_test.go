@@ -73,7 +73,7 @@ func TestDictionaryAdministration(t *testing.T) {
 				t.Fatal("coop not stored")
 			}
 			item := fmt.Sprintf("/dictionary/unit_kind/%d", coop.ID)
-			res = root.Submit(item+"/edit", item, url.Values{"label_zh": {"农民专业合作社"}, "label_en": {"Farmers' cooperative"}, "sort": {"12"}, "code": {"hack"}})
+			res = root.Submit(item+"/edit", item, url.Values{"label_zh": {"农民专业合作社"}, "label_en": {"Farmers' cooperative"}, "sort": {"12"}, "code": {"hack"}, "version": {versionOf(t, srv, "dictionary_items", coop.ID)}})
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("edit: %d %.300s", res.Status, res.Body)
 			}
@@ -86,7 +86,7 @@ func TestDictionaryAdministration(t *testing.T) {
 			}
 
 			// Deactivated: no longer offered in new forms, still shown for the unit that has it.
-			if res := root.Submit(page, item+"/deactivate", url.Values{}); res.Status != http.StatusSeeOther {
+			if res := root.Submit(page, item+"/deactivate", url.Values{"version": {versionOf(t, srv, "dictionary_items", coop.ID)}}); res.Status != http.StatusSeeOther {
 				t.Fatalf("deactivate: %d", res.Status)
 			}
 			if res := xh.Get("/units/new"); res.Doc(t).Find(`#kind option[value="coop"]`).Length() != 0 {
@@ -150,14 +150,14 @@ func TestDictionaryAdministration(t *testing.T) {
 			created := decode[struct {
 				ID int64 `json:"id"`
 			}](t, res)
-			res = sessionJSON(root, "PATCH", fmt.Sprintf("/api/v1/dictionary/measure/%d", created.ID), `{"label_zh":"千米"}`)
+			res = sessionJSON(root, "PATCH", fmt.Sprintf("/api/v1/dictionary/measure/%d", created.ID), `{"label_zh":"千米","version":1}`)
 			if res.Status != http.StatusOK || !strings.Contains(res.Body, "千米") || !strings.Contains(res.Body, `"label_en":"km"`) {
 				t.Errorf("API patch: %d %s", res.Status, res.Body)
 			}
 			if res := sessionJSON(root, "PATCH", fmt.Sprintf("/api/v1/dictionary/measure/%d", created.ID), `{"code":"mile"}`); res.Status != http.StatusBadRequest {
 				t.Errorf("API code change: %d", res.Status)
 			}
-			res = sessionJSON(root, "POST", fmt.Sprintf("/api/v1/dictionary/measure/%d/deactivate", created.ID), "")
+			res = sessionJSON(root, "POST", fmt.Sprintf("/api/v1/dictionary/measure/%d/deactivate", created.ID), `{"version":2}`)
 			if res.Status != http.StatusOK || !strings.Contains(res.Body, `"active":false`) {
 				t.Errorf("API deactivate: %d %s", res.Status, res.Body)
 			}

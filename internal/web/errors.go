@@ -109,6 +109,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 			msg = s.cat.T(loc, ve.Message)
 		}
 	}
+	if vme := (*model.VersionError)(nil); errors.As(err, &vme) {
+		msg = s.cat.T(loc, model.MsgVersionMissing)
+		fields = map[string]string{"version": msg}
+	}
 	var re *model.RuleError
 	if errors.As(err, &re) && re.Message != "" {
 		msg = s.cat.T(loc, re.Message, re.Args...)

@@ -267,7 +267,7 @@ func (s *Server) renderStreetForm(c echo.Context, status int, f streetForm, ve *
 
 func streetInputFromForm(c echo.Context) service.StreetInput {
 	d, _ := strconv.ParseInt(c.FormValue("district_id"), 10, 64)
-	return service.StreetInput{DistrictID: d, Code: c.FormValue("code"), Name: c.FormValue("name"), Version: versionField(c)}
+	return service.StreetInput{DistrictID: d, Code: c.FormValue("code"), Name: c.FormValue("name"), Version: formVersion(c)}
 }
 
 func (s *Server) streetNew(c echo.Context) error {
@@ -306,9 +306,6 @@ func (s *Server) streetUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	in := streetInputFromForm(c)
 	st, err := s.geoService().UpdateStreet(c.Request().Context(), actor(c), id, in)
 	var ve *model.ValidationError
@@ -344,10 +341,7 @@ func (s *Server) streetSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		if _, err := s.geoService().SetStreetActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
@@ -528,7 +522,7 @@ func (s *Server) renderGridForm(c echo.Context, status int, f gridForm, keepStre
 
 func gridInputFromForm(c echo.Context) service.GridInput {
 	st, _ := strconv.ParseInt(c.FormValue("street_id"), 10, 64)
-	return service.GridInput{StreetID: st, Code: c.FormValue("code"), Name: c.FormValue("name"), Version: versionField(c)}
+	return service.GridInput{StreetID: st, Code: c.FormValue("code"), Name: c.FormValue("name"), Version: formVersion(c)}
 }
 
 func (s *Server) gridNew(c echo.Context) error {
@@ -568,9 +562,6 @@ func (s *Server) gridUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	in := gridInputFromForm(c)
 	g, err := s.geoService().UpdateGrid(c.Request().Context(), actor(c), id, in)
 	var ve *model.ValidationError
@@ -604,10 +595,7 @@ func (s *Server) gridSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		if _, err := s.geoService().SetGridActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err
 		}
@@ -759,9 +747,6 @@ func (s *Server) apiStreetUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := requireVersion(b.Version); err != nil {
-		return err
-	}
 	st, err := geo.UpdateStreet(ctx, a, id, b.input(service.StreetInput{DistrictID: cur.DistrictID, Code: cur.Code, Name: cur.Name, Version: b.Version}))
 	if err != nil {
 		return err
@@ -880,9 +865,6 @@ func (s *Server) apiGridUpdate(c echo.Context) error {
 	ctx, a, geo := c.Request().Context(), actor(c), s.geoService()
 	cur, err := geo.Grid(ctx, a, id, "manage")
 	if err != nil {
-		return err
-	}
-	if err := requireVersion(b.Version); err != nil {
 		return err
 	}
 	g, err := geo.UpdateGrid(ctx, a, id, b.input(service.GridInput{StreetID: cur.StreetID, Code: cur.Code, Name: cur.Name, Version: b.Version}))

@@ -263,7 +263,7 @@ func TestStreetsAndGrids(t *testing.T) {
 			}
 
 			// A deactivated street is not offered in new forms, and refused.
-			res = xh.Submit("/streets", fmt.Sprintf("/streets/%d/deactivate", tp), url.Values{"back": {"/streets?status=active"}})
+			res = xh.Submit("/streets", fmt.Sprintf("/streets/%d/deactivate", tp), url.Values{"back": {"/streets?status=active"}, "version": {versionOf(t, srv, "streets", tp)}})
 			if res.Status != http.StatusSeeOther || res.Location() != "/streets?status=active" {
 				t.Fatalf("deactivate: %d %s", res.Status, res.Location())
 			}
@@ -303,11 +303,11 @@ func TestStreetsAndGrids(t *testing.T) {
 			}
 
 			// API edits: an absent field keeps its value; the district cannot change.
-			res = apiJSON(t, xh, "PATCH", fmt.Sprintf("/api/v1/streets/%d", hn), map[string]any{"name": "湖南路街道办事处"})
+			res = apiJSON(t, xh, "PATCH", fmt.Sprintf("/api/v1/streets/%d", hn), map[string]any{"name": "湖南路街道办事处", "version": 1})
 			if res.Status != http.StatusOK || !strings.Contains(res.Body, `"code":"310104011"`) || !strings.Contains(res.Body, "湖南路街道办事处") {
 				t.Errorf("PATCH street: %d %s", res.Status, res.Body)
 			}
-			res = apiJSON(t, xh, "PATCH", fmt.Sprintf("/api/v1/streets/%d", hn), map[string]any{"district_id": 310101})
+			res = apiJSON(t, xh, "PATCH", fmt.Sprintf("/api/v1/streets/%d", hn), map[string]any{"district_id": 310101, "version": 2})
 			if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "所属区不能修改") {
 				t.Errorf("PATCH street district: %d %s", res.Status, res.Body)
 			}

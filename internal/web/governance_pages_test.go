@@ -159,6 +159,7 @@ func TestAnnualMeetingSections(t *testing.T) {
 			att.Set(fmt.Sprintf("rep_%d", u), "代表"+fmt.Sprint(i))
 		}
 	}
+	att.Set("version", versionOf(t, srv, "meetings", id))
 	if res := c.Submit(page, page+"/attendance", att); res.Status != http.StatusSeeOther {
 		t.Fatalf("attendance: %d", res.Status)
 	}
@@ -168,6 +169,7 @@ func TestAnnualMeetingSections(t *testing.T) {
 	// Letters of two members, three signed projects, one term announced.
 	letters, _ := srv.DB.LetterRows(ctx, a.ID)
 	lf := url.Values{"ids": {fmt.Sprint(letters[0].MembershipID), fmt.Sprint(letters[1].MembershipID)}}
+	lf.Set("version", versionOf(t, srv, "meetings", id))
 	if res := c.Submit(page, page+"/annual/letters", lf); res.Status != http.StatusSeeOther {
 		t.Fatalf("letters: %d %.300s", res.Status, res.Body)
 	}
@@ -182,7 +184,7 @@ func TestAnnualMeetingSections(t *testing.T) {
 		}
 	}
 	draft := projectFixture(t, srv, a.ID, 310104, units[3], model.ProjectDraft)
-	if res := c.Submit(page, page+"/annual/signed", url.Values{"ids": signed}); res.Status != http.StatusSeeOther {
+	if res := c.Submit(page, page+"/annual/signed", url.Values{"ids": signed, "version": {versionOf(t, srv, "meetings", id)}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("signed: %d %.300s", res.Status, res.Body)
 	}
 	term := &model.RotationTerm{AllianceID: a.ID, DistrictID: 310104, UnitID: units[0], Status: model.RotationPlanned,
@@ -190,13 +192,13 @@ func TestAnnualMeetingSections(t *testing.T) {
 	if err := srv.DB.CreateRotationTerm(ctx, term, nil); err != nil {
 		t.Fatal(err)
 	}
-	if res := c.Submit(page, page+"/annual/terms", url.Values{"ids": {fmt.Sprint(term.ID)}}); res.Status != http.StatusSeeOther {
+	if res := c.Submit(page, page+"/annual/terms", url.Values{"ids": {fmt.Sprint(term.ID)}, "version": {versionOf(t, srv, "meetings", id)}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("terms: %d", res.Status)
 	}
 	// A project of another alliance is refused, and nothing changes.
 	other := allianceFixture(t, srv, 310104, "", "")
 	stranger := projectFixture(t, srv, other.ID, 310104, allianceFixtureMember(t, srv, other.ID, 310104).UnitID, model.ProjectApproved)
-	if res := c.Submit(page, page+"/annual/signed", url.Values{"ids": {fmt.Sprint(stranger.ID)}}); res.Status == http.StatusSeeOther {
+	if res := c.Submit(page, page+"/annual/signed", url.Values{"ids": {fmt.Sprint(stranger.ID)}, "version": {versionOf(t, srv, "meetings", id)}}); res.Status == http.StatusSeeOther {
 		t.Errorf("a foreign project was signed")
 	}
 	if got, _ := srv.DB.ProjectsSignedAt(ctx, id); len(got) != 3 {

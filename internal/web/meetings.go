@@ -166,7 +166,7 @@ type meetingForm struct {
 }
 
 func meetingFormFrom(c echo.Context) meetingForm {
-	version := versionField(c)
+	version := formVersion(c)
 	f := meetingForm{AllianceID: c.FormValue("alliance_id"), CommitteeID: c.FormValue("committee_id"), Kind: c.FormValue("kind"),
 		Title: c.FormValue("title"), HeldOn: strings.TrimSpace(c.FormValue("held_on")), StartTime: strings.TrimSpace(c.FormValue("start_time")),
 		Duration: strings.TrimSpace(c.FormValue("duration_minutes")), SiteID: c.FormValue("site_id"), Location: c.FormValue("location"),
@@ -287,9 +287,6 @@ func (s *Server) meetingUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	ctx, svc := c.Request().Context(), s.meetingService()
 	cur, err := svc.Get(ctx, actor(c), id)
 	if err != nil {
@@ -397,10 +394,7 @@ func (s *Server) meetingAct(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		_, err = s.meetingService().Act(c.Request().Context(), actor(c), id, action, c.FormValue("reason"), version)
 		if refused(err) {
 			if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
@@ -421,10 +415,7 @@ func (s *Server) meetingAttendance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	form, _ := c.FormParams()
 	var rows []service.AttendanceInput
 	for _, u := range form["unit"] {
@@ -715,9 +706,6 @@ func (s *Server) apiMeetingAttendanceSave(c echo.Context) error {
 	}
 	var b meetingBody
 	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	if err := requireVersion(b.Version); err != nil {
 		return err
 	}
 	rows := make([]service.AttendanceInput, 0, len(b.Attendance))

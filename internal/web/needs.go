@@ -416,7 +416,7 @@ type needForm struct {
 }
 
 func needFormFrom(c echo.Context) needForm {
-	version := versionField(c)
+	version := formVersion(c)
 	tr := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	return needForm{AllianceID: tr("alliance_id"), SubmitterUnitID: tr("submitter_unit_id"), Title: c.FormValue("title"),
 		Description: c.FormValue("description"), Category: tr("category"), ResourceKind: tr("resource_kind"), StreetID: tr("street_id"),
@@ -535,9 +535,6 @@ func (s *Server) needEdit(c echo.Context) error {
 func (s *Server) needUpdate(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
-		return err
-	}
-	if _, err := formVersion(c); err != nil {
 		return err
 	}
 	ctx, svc, loc := c.Request().Context(), s.needService(), Locale(c)
@@ -683,10 +680,7 @@ func (s *Server) needPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	if _, err := s.needService().Publish(c.Request().Context(), actor(c), id, version); err != nil {
 		return err
 	}
@@ -699,10 +693,7 @@ func (s *Server) needClose(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	reason := c.FormValue("reason")
 	_, err = s.needService().Close(c.Request().Context(), actor(c), id, version, reason)
 	var ve *model.ValidationError

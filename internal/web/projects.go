@@ -607,10 +607,7 @@ func (s *Server) projectAction(action string) echo.HandlerFunc {
 		f := projectActionForm{Action: action, Comment: c.FormValue("comment"), Reason: c.FormValue("reason"),
 			PrivateNote: c.FormValue("private_note"), Score: strings.TrimSpace(c.FormValue("score")), Grade: c.FormValue("grade"),
 			ClosingReport: c.FormValue("closing_report"), EvidenceIDs: projectFormIDs(c, "evidence_ids")}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		in := service.ActionInput{Version: version, Comment: f.Comment, Reason: f.Reason, PrivateNote: f.PrivateNote, Grade: f.Grade,
 			ClosingReport: f.ClosingReport}
 		badScore := false
@@ -940,7 +937,7 @@ func (f projectForm) Site(id int64) bool { return slices.Contains(f.SiteIDs, id)
 // projectFormFrom reads the form as posted.
 func projectFormFrom(c echo.Context) projectForm {
 	params, _ := c.FormParams()
-	version := versionField(c)
+	version := formVersion(c)
 	f := projectForm{AllianceID: allianceID(c.FormValue("alliance_id")), Title: c.FormValue("title"), Summary: c.FormValue("summary"),
 		Category: strings.TrimSpace(c.FormValue("category")), Year: strings.TrimSpace(c.FormValue("year")),
 		StartsOn: strings.TrimSpace(c.FormValue("starts_on")), EndsOn: strings.TrimSpace(c.FormValue("ends_on")),
@@ -1197,9 +1194,6 @@ func (s *Server) projectEdit(c echo.Context) error {
 func (s *Server) projectUpdate(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
-		return err
-	}
-	if _, err := formVersion(c); err != nil {
 		return err
 	}
 	ctx, svc, a := c.Request().Context(), s.projectService(), actor(c)

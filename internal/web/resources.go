@@ -196,7 +196,7 @@ type resourceForm struct {
 }
 
 func resourceFormFrom(c echo.Context) resourceForm {
-	version := versionField(c)
+	version := formVersion(c)
 	tr := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	return resourceForm{AllianceID: tr("alliance_id"), ProviderUnitID: tr("provider_unit_id"), Title: c.FormValue("title"),
 		Description: c.FormValue("description"), Kind: tr("kind"), Category: tr("category"), ServiceSiteID: tr("service_site_id"),
@@ -312,9 +312,6 @@ func (s *Server) resourceEdit(c echo.Context) error {
 func (s *Server) resourceUpdate(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
-		return err
-	}
-	if _, err := formVersion(c); err != nil {
 		return err
 	}
 	ctx, svc, loc := c.Request().Context(), s.resourceService(), Locale(c)
@@ -435,10 +432,7 @@ func (s *Server) resourcePublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	if _, err := s.resourceService().Publish(c.Request().Context(), actor(c), id, version); err != nil {
 		return err
 	}
@@ -451,10 +445,7 @@ func (s *Server) resourceWithdraw(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	reason := c.FormValue("reason")
 	_, err = s.resourceService().Withdraw(c.Request().Context(), actor(c), id, version, reason)
 	var ve *model.ValidationError

@@ -173,9 +173,12 @@ func (s *Server) formErrors(loc string, err error) map[string]string {
 	var ve *model.ValidationError
 	var ce *model.ConflictError
 	var re *model.RuleError
+	var vme *model.VersionError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &vme):
+		out["_summary"] = s.cat.T(loc, model.MsgVersionMissing)
 	case errors.As(err, &ve):
 		return s.fieldMessages(loc, ve)
 	case errors.As(err, &ce):
@@ -219,6 +222,9 @@ func (s *Server) rotationCreate(c echo.Context) error {
 func statusOf(err error) int {
 	if errors.Is(err, model.ErrConflict) {
 		return http.StatusConflict
+	}
+	if vme := (*model.VersionError)(nil); errors.As(err, &vme) {
+		return http.StatusBadRequest
 	}
 	return http.StatusUnprocessableEntity
 }
@@ -453,10 +459,7 @@ func (s *Server) rotationHandOver(c echo.Context) error {
 	p := rotationShowPage{}
 	p.HandOver.On, p.HandOver.Note = strings.TrimSpace(c.FormValue("on")), c.FormValue("handover_note")
 	ve := &model.ValidationError{}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	in := service.HandOverInput{On: allianceParseDay(ve, "on", p.HandOver.On), Note: p.HandOver.Note, Version: version}
 	if ve.Err() == nil {
 		_, err = s.rotationService().HandOver(c.Request().Context(), actor(c), id, in)
@@ -485,10 +488,7 @@ func (s *Server) rotationDutyUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := formVersion(c)
-	if err != nil {
-		return err
-	}
+	version := formVersion(c)
 	ve := &model.ValidationError{}
 	in := service.DutyInput{DoneOn: allianceParseDay(ve, "done_on", c.FormValue("done_on")), Document: c.FormValue("document"), Version: version}
 	if mid := allianceID(c.FormValue("meeting_id")); mid != 0 {

@@ -301,7 +301,7 @@ func (s *Server) renderSiteForm(c echo.Context, status int, f siteForm, before *
 func siteInputFromForm(c echo.Context) service.SiteInput {
 	street, _ := strconv.ParseInt(c.FormValue("street_id"), 10, 64)
 	grid, _ := strconv.ParseInt(c.FormValue("grid_id"), 10, 64)
-	version := versionField(c)
+	version := formVersion(c)
 	return service.SiteInput{
 		Name: c.FormValue("name"), Kind: c.FormValue("kind"), StreetID: street, GridID: grid,
 		Address: c.FormValue("address"), OpeningHours: c.FormValue("opening_hours"), Facilities: c.FormValue("facilities"),
@@ -363,9 +363,6 @@ func (s *Server) siteUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	ctx, a := c.Request().Context(), actor(c)
 	in := siteInputFromForm(c)
 	_, err = s.siteService().Update(ctx, a, id, in)
@@ -405,10 +402,7 @@ func (s *Server) siteSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		if _, err := s.siteService().SetActive(c.Request().Context(), actor(c), id, version, active); err != nil {
 			return err // a stale version: 409 naming both versions
 		}

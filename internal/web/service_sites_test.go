@@ -180,7 +180,7 @@ func TestServiceSites(t *testing.T) {
 
 			// Deactivate from the detail page; an older version is refused.
 			res = xh.Submit(page, page+"/deactivate", url.Values{"version": {"1"}, "back": {"show"}})
-			if res.Status != http.StatusSeeOther || !strings.Contains(xh.Get(page).Body, "已被他人修改") {
+			if res.Status != http.StatusConflict || !strings.Contains(res.Body, "已被他人修改") {
 				t.Errorf("stale deactivate: %d", res.Status)
 			}
 			res = xh.Submit(page, page+"/deactivate", url.Values{"version": {"3"}, "back": {"show"}})

@@ -283,7 +283,7 @@ func formID(v string) int64 {
 }
 
 func unitInputFromForm(c echo.Context) service.UnitInput {
-	version := versionField(c)
+	version := formVersion(c)
 	return service.UnitInput{
 		Name: c.FormValue("name"), CreditCode: c.FormValue("credit_code"), Kind: c.FormValue("kind"),
 		DistrictID: formID(c.FormValue("district_id")), StreetID: formID(c.FormValue("street_id")),
@@ -413,9 +413,6 @@ func (s *Server) unitUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := formVersion(c); err != nil {
-		return err
-	}
 	ctx, a := c.Request().Context(), actor(c)
 	in := unitInputFromForm(c)
 	_, err = s.unitService().Update(ctx, a, id, in)
@@ -496,10 +493,7 @@ func (s *Server) unitSetActive(active bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version, err := formVersion(c)
-		if err != nil {
-			return err
-		}
+		version := formVersion(c)
 		u, err := s.unitService().SetActive(c.Request().Context(), actor(c), id, version, active)
 		if err != nil { // a stale version: 409 naming both versions
 			return err

@@ -555,7 +555,7 @@ func TestUnitExportAndAPI(t *testing.T) {
 			if res := sessionJSON(c, "PATCH", path, `{"version":2,"status":"inactive"}`); res.Status != http.StatusBadRequest {
 				t.Errorf("status by PATCH: %d", res.Status)
 			}
-			res = sessionJSON(c, "POST", path+"/deactivate", "")
+			res = sessionJSON(c, "POST", path+"/deactivate", `{"version":2}`)
 			if u := decode[unitResp](t, res); res.Status != http.StatusOK || u.Status != "inactive" {
 				t.Errorf("deactivate: %d %s", res.Status, res.Body)
 			}

@@ -15,25 +15,25 @@ import (
 
 // The version an edit or an action carries (optimistic locking, see
 // model.CheckVersion). Every handler that changes an existing object reads
-// it here: a form's hidden field version, or a JSON body's "version".
-// Missing or unparsable answers 400 naming the field; the service compares
-// it with the stored one (409 when stale).
+// it here: a form's hidden field version, or a JSON body's "version". A
+// missing or unparsable one reads as 0, which the service refuses with 400
+// naming the field once it has found the object and checked that the caller
+// may act on it (so a request outside the caller's scope still answers 404
+// or 403 whatever it carries); another than the stored one answers 409.
 
-// formVersion reads the form field version.
-func formVersion(c echo.Context) (int, error) {
+// formVersion reads the form field version (0 when missing or not a
+// positive number).
+func formVersion(c echo.Context) int {
 	v, err := strconv.Atoi(strings.TrimSpace(c.FormValue("version")))
 	if err != nil || v < 1 {
-		return 0, model.VersionMissing()
+		return 0
 	}
-	return v, nil
+	return v
 }
 
-// requireVersion checks the version of a JSON body already bound (0 when
-// the body had none).
-func requireVersion(v int) error { return model.RequireVersion(v) }
-
-// bodyVersion reads {"version": n} from a JSON body whose other fields the
-// caller binds itself: the body is read once and left in place for it.
+// bodyVersion reads {"version": n} from the JSON body of an action (0 when
+// absent or not a positive number); the body is left in place for a
+// handler that binds its other fields.
 func bodyVersion(c echo.Context) (int, error) {
 	req := c.Request()
 	b, err := io.ReadAll(req.Body)
@@ -45,24 +45,13 @@ func bodyVersion(c echo.Context) (int, error) {
 		Version json.Number `json:"version"`
 	}
 	if len(bytes.TrimSpace(b)) == 0 || json.Unmarshal(b, &body) != nil {
-		return 0, model.VersionMissing()
+		return 0, nil
 	}
 	v, err := strconv.Atoi(body.Version.String())
 	if err != nil || v < 1 {
-		return 0, model.VersionMissing()
+		return 0, nil
 	}
 	return v, nil
-}
-
-// versionField is the version of a form that both creates and edits, 0 when
-// absent: a create ignores it, and an edit handler checks it with
-// formVersion before it reads the form.
-func versionField(c echo.Context) int {
-	v, err := formVersion(c)
-	if err != nil {
-		return 0
-	}
-	return v
 }
 
 // staleMessage is the sentence a stale version's 409 shows on a page that

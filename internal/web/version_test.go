@@ -515,3 +515,14 @@ func versionCheckRoute(t *testing.T, srv *testenv.Server, c *testenv.Client, key
 		t.Errorf("%s with a stale version wrote: %+v → %+v", key, before, after)
 	}
 }
+
+// versionOf reads the stored version of a row, as a form field value (tests
+// that post forms or bodies by hand send it as a page would).
+func versionOf(t testing.TB, srv *testenv.Server, table string, id int64) string {
+	t.Helper()
+	var v int
+	if err := srv.DB.SQL().QueryRow(fmt.Sprintf("SELECT version FROM %s WHERE id = %d", table, id)).Scan(&v); err != nil {
+		t.Fatalf("version of %s %d: %v", table, id, err)
+	}
+	return strconv.Itoa(v)
+}
