@@ -167,7 +167,7 @@ func TestMembersReadTheirAllianceAndConvenorsRunTheirCommittee(t *testing.T) {
 				t.Errorf("convenor: editing its meeting answers %d", res.Status)
 			}
 			var m struct{ Version int }
-			if err := srv.DB.SQL().QueryRow("SELECT version FROM meetings WHERE id = "+strings.TrimPrefix(meeting, "/meetings/")).Scan(&m.Version); err != nil {
+			if err := srv.DB.SQL().QueryRow("SELECT version FROM meetings WHERE id = " + strings.TrimPrefix(meeting, "/meetings/")).Scan(&m.Version); err != nil {
 				t.Fatal(err)
 			}
 			if res := conv.Submit(meeting, meeting+"/hold", url.Values{"version": {fmt.Sprint(m.Version)}}); res.Status != http.StatusSeeOther {
