@@ -90,7 +90,7 @@ func demoOrganisations() store.DemoOrganisations {
 	d.Council = []int{0, 1, 4, 6, 7}
 	d.Committees = []store.DemoCommittee{
 		{Name: "基层党建专委会", Theme: "基层党建", Convenor: 0, Members: []int{0, 13, 14, 15, 16}},
-		{Name: "文化体育专委会", Theme: "文化体育", Convenor: 19, Members: []int{3, 4, 18, 19, 17}},
+		{Name: "文化体育专委会", Theme: "文化体育", Convenor: 1, Members: []int{1, 3, 4, 18, 19, 17}}, // the demo unit contact (unit 1) convenes it
 	}
 	return d
 }

@@ -2,6 +2,9 @@ package authz
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 
 	"tongxin/internal/model"
 )
@@ -71,3 +74,22 @@ func derive(ctx context.Context, ls LinkSource, valid []model.RoleAssignment) ([
 
 // CommitteeDomain is the domain of a committee.
 func CommitteeDomain(id int64) string { return model.DomainOf(DomainCommittee, id) }
+
+// Committees returns the committees in whose own domain the user may do act
+// on obj (a convenor's committees), in the order of the user's roles.
+func (a *Authorizer) Committees(userID int64, obj, act string) []int64 {
+	e, by := a.current()
+	var out []int64
+	for _, ra := range by[userID] {
+		rest, ok := strings.CutPrefix(ra.Domain, DomainCommittee+":")
+		if !ok {
+			continue
+		}
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil || slices.Contains(out, id) || !a.enforce(e, userID, ra.Domain, obj, act) {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"tongxin/internal/authz"
@@ -112,7 +113,8 @@ var reconcileActor = model.Actor{Username: "system", RequestID: "governance.reco
 
 // ReconcileChairRoles brings the chair roles of every current and future
 // term in line with the units' contacts, and the stored statuses of the
-// terms in line with the dates (the periodic job "governance.reconcile").
+// terms in line with the dates, and tells the chair units whose term has
+// started (TermStartNotices) (the periodic job "governance.reconcile").
 // Each term is one transaction. It reloads the authorizer when a row changed.
 func ReconcileChairRoles(ctx context.Context, db *store.DB, az *authz.Authorizer) (int, error) {
 	today := AllianceToday(db.Now())
@@ -150,8 +152,58 @@ func ReconcileChairRoles(ctx context.Context, db *store.DB, az *authz.Authorizer
 			}
 		}
 	}
+	if _, err := TermStartNotices(ctx, db); err != nil {
+		return changed, err
+	}
 	if changed > 0 && az != nil {
 		return changed, az.Reload(ctx)
 	}
 	return changed, nil
+}
+
+// Notification kinds of the rotation and the meetings (the inbox renders
+// notification.<kind> with the NoticeArgs stored in params).
+const (
+	NotifyChairTermStarted = "chair_term_started" // my unit's term as chair starts (alliance, starts, ends)
+	NotifyChairTermMoved   = "chair_term_moved"   // a hand-over moved my unit's term (alliance, from unit, new start, end, old start)
+	NotifyMeetingCalled    = "meeting_called"     // a meeting of my alliance or committee was called (alliance, title, day and time)
+)
+
+func noticeArgs(args ...any) string {
+	b, _ := json.Marshal(NoticeArgs{Args: args})
+	return string(b)
+}
+
+// TermStartNotices tells the contacts of each chair unit whose term has
+// started (within the last week, in case the job did not run on the day)
+// that it has, once: the notice is claimed by a conditional UPDATE in the
+// transaction that writes it, so of several instances one sends it. It runs
+// with the reconciliation (the periodic job "governance.reconcile").
+func TermStartNotices(ctx context.Context, db *store.DB) (int, error) {
+	today := AllianceToday(db.Now())
+	sent, after := 0, int64(0)
+	for {
+		terms, err := db.TermsStarting(ctx, today.AddDate(0, 0, -model.DutyWarnDays), today, after, 200)
+		if err != nil || len(terms) == 0 {
+			return sent, err
+		}
+		for i := range terms {
+			t := &terms[i]
+			after = t.ID
+			err := db.WithTx(ctx, func(ctx context.Context) error {
+				ok, err := db.ClaimTermStartNotice(ctx, t.ID)
+				if err != nil || !ok {
+					return err
+				}
+				sent++
+				n := model.Notification{Kind: NotifyChairTermStarted, SubjectKind: "rotation_term", SubjectID: t.ID,
+					Params: noticeArgs(t.AllianceName, day(t.StartsOn), day(t.EndsOn)), Link: "/rotation-terms/" + itoa(t.ID)}
+				return notify(ctx, db, model.Actor{}, n,
+					store.RoleHolder{Role: model.RoleUnitContact, Domain: model.DomainOf(model.DomainUnit, t.UnitID)})
+			})
+			if err != nil {
+				return sent, err
+			}
+		}
+	}
 }

@@ -159,9 +159,43 @@ func (s *Meetings) Each(ctx context.Context, actor model.Actor, f store.MeetingF
 	return s.db.EachMeeting(ctx, f, req, exportBatch, fn)
 }
 
-// Alliances lists the active alliances in which the actor may do act on meetings.
+// Alliances lists the active alliances in which the actor may do act on
+// meetings: on the alliance, or on one of its committees (a convenor).
 func (s *Meetings) Alliances(ctx context.Context, actor model.Actor, act string) ([]model.Alliance, error) {
-	return alliancesWhere(ctx, s.db, s.authz, actor, "meeting", act)
+	out, err := alliancesWhere(ctx, s.db, s.authz, actor, "meeting", act)
+	if err != nil {
+		return nil, err
+	}
+	for _, cid := range s.authz.Committees(actor.UserID, "meeting", act) {
+		c, err := s.db.CommitteeByID(ctx, cid)
+		if errors.Is(err, model.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(out, func(a model.Alliance) bool { return a.ID == c.AllianceID }) {
+			continue
+		}
+		a, err := s.db.AllianceByID(ctx, c.AllianceID)
+		if err != nil {
+			return nil, err
+		}
+		if a.Status == model.StatusActive {
+			out = append(out, *a)
+		}
+	}
+	return out, nil
+}
+
+// OnlyCommittees returns the committees of the alliance for whose meetings
+// the actor may do act when they may not do it on the alliance itself (a
+// convenor: its committees), and false when they may on the alliance.
+func (s *Meetings) OnlyCommittees(actor model.Actor, a *model.Alliance, act string) ([]int64, bool) {
+	if s.authz.Can(actor.UserID, allianceChain(a), "meeting", act) {
+		return nil, false
+	}
+	return s.authz.Committees(actor.UserID, "meeting", act), true
 }
 
 // Get loads a meeting the actor may read.
@@ -196,8 +230,11 @@ func (s *Meetings) Attachments(ctx context.Context, actor model.Actor, id int64)
 // FormOptions are the choices of the meeting form for an alliance.
 type FormOptions struct {
 	Committees []store.CommitteeRow
-	Units      []store.AllianceUnitOption
-	Sites      []store.SiteOption
+	// CommitteeOnly: the actor plans only its committees' meetings (a
+	// convenor), so the form asks for a committee.
+	CommitteeOnly bool
+	Units         []store.AllianceUnitOption
+	Sites         []store.SiteOption
 }
 
 // Options lists the alliance's committees, member units and its district's sites.
@@ -212,6 +249,12 @@ func (s *Meetings) Options(ctx context.Context, actor model.Actor, allianceID in
 	o := &FormOptions{}
 	if o.Committees, err = s.db.CommitteesOfAlliance(ctx, allianceID); err != nil {
 		return nil, err
+	}
+	// A convenor (who may not plan the alliance's own meetings) chooses
+	// among its committees only.
+	if only, ok := s.OnlyCommittees(actor, a, "create"); ok {
+		o.Committees = slices.DeleteFunc(o.Committees, func(c store.CommitteeRow) bool { return !slices.Contains(only, c.ID) })
+		o.CommitteeOnly = true
 	}
 	if o.Units, err = s.db.CurrentMemberUnits(ctx, allianceID); err != nil {
 		return nil, err
@@ -310,7 +353,9 @@ func (s *Meetings) Create(ctx context.Context, actor model.Actor, in MeetingInpu
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authz.Check(actor.UserID, allianceChain(a), "meeting", "create"); err != nil {
+	// A committee's convenor calls the committee's meetings: the check walks
+	// the chain of the meeting to be (its committee's domain first).
+	if err := s.authz.Check(actor.UserID, authz.ChainMeeting(in.CommitteeID, a.ID, a.DistrictID), "meeting", "create"); err != nil {
 		return nil, err
 	}
 	var m *model.Meeting
@@ -335,6 +380,9 @@ func (s *Meetings) Create(ctx context.Context, actor model.Actor, in MeetingInpu
 		if err := s.db.CreateMeeting(ctx, m); err != nil {
 			return err
 		}
+		if err := s.notifyCalled(ctx, actor, a, m); err != nil {
+			return err
+		}
 		return audit(ctx, s.db, actor, ActionMeetingCreate, "meeting", m.ID, allianceDomain(a.ID), map[string]any{
 			"kind": m.Kind, "title": m.Title, "held_on": day(m.HeldOn), "start_time": m.StartTime, "committee_id": m.CommitteeID,
 			"site_id": m.SiteID, "location": m.Location, "host_unit_id": m.HostUnitID})
@@ -343,6 +391,44 @@ func (s *Meetings) Create(ctx context.Context, actor model.Actor, in MeetingInpu
 		return nil, err
 	}
 	return m, nil
+}
+
+// notifyCalled tells the units a new meeting is called for: a committee
+// meeting's committee members (its convenor among them), any other meeting's
+// current member units of the alliance; their contacts read it in the inbox.
+func (s *Meetings) notifyCalled(ctx context.Context, actor model.Actor, a *model.Alliance, m *model.Meeting) error {
+	var units []int64
+	if m.CommitteeID != nil {
+		members, err := s.db.CommitteeMembers(ctx, *m.CommitteeID)
+		if err != nil {
+			return err
+		}
+		for _, u := range members {
+			units = append(units, u.UnitID)
+		}
+	} else {
+		members, err := s.db.CurrentMemberUnits(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		for _, u := range members {
+			units = append(units, u.ID)
+		}
+	}
+	if len(units) == 0 {
+		return nil
+	}
+	holders := make([]store.RoleHolder, 0, len(units))
+	for _, u := range units {
+		holders = append(holders, store.RoleHolder{Role: model.RoleUnitContact, Domain: model.DomainOf(model.DomainUnit, u)})
+	}
+	when := day(m.HeldOn)
+	if m.StartTime != "" {
+		when += " " + m.StartTime
+	}
+	n := model.Notification{Kind: NotifyMeetingCalled, SubjectKind: "meeting", SubjectID: m.ID,
+		Params: noticeArgs(a.Name, m.Title, when), Link: "/meetings/" + itoa(m.ID)}
+	return notify(ctx, s.db, actor, n, holders...)
 }
 
 // loadFor loads a meeting in the transaction and checks act on its chain.
@@ -374,6 +460,11 @@ func (s *Meetings) Update(ctx context.Context, actor model.Actor, id int64, in M
 			return err
 		}
 		if err := s.validate(ctx, a, &in, prev); err != nil {
+			return err
+		}
+		// Moving a meeting to another committee (or off it) needs the right
+		// on where it goes too (a convenor runs only its committee's).
+		if err := s.authz.Check(actor.UserID, authz.ChainMeeting(in.CommitteeID, a.ID, a.DistrictID), "meeting", "update"); err != nil {
 			return err
 		}
 		if err := s.db.UpdateMeeting(ctx, id, in.Version, map[string]any{
@@ -593,7 +684,7 @@ type CommitteeWork struct {
 // has already been allowed to see (the committee page), each part only
 // when the actor reads it.
 func (s *Meetings) CommitteeWork(ctx context.Context, actor model.Actor, cm *store.CommitteeRow) (*CommitteeWork, error) {
-	probe := &model.Meeting{AllianceID: cm.AllianceID, DistrictID: cm.DistrictID}
+	probe := &model.Meeting{AllianceID: cm.AllianceID, DistrictID: cm.DistrictID, CommitteeID: &cm.ID}
 	ch := meetingChain(probe)
 	w := &CommitteeWork{CreateMeeting: s.authz.Can(actor.UserID, ch, "meeting", "create")}
 	var err error

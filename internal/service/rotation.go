@@ -508,6 +508,18 @@ func (s *Rotation) HandOver(ctx context.Context, actor model.Actor, id int64, in
 				return err
 			}
 			changes["next_term"] = map[string]any{"id": nt.ID, "starts_on": Change{day(nt.StartsOn), day(newStart)}}
+			// The next chair unit learns that its term starts earlier.
+			names, err := s.db.RotationTermRowByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			n := model.Notification{Kind: NotifyChairTermMoved, SubjectKind: "rotation_term", SubjectID: nt.ID,
+				Params: noticeArgs(names.AllianceName, names.UnitName, day(newStart), day(moved.EndsOn), day(nt.StartsOn)),
+				Link:   "/rotation-terms/" + itoa(nt.ID)}
+			if err := notify(ctx, s.db, actor, n,
+				store.RoleHolder{Role: model.RoleUnitContact, Domain: model.DomainOf(model.DomainUnit, moved.UnitID)}); err != nil {
+				return err
+			}
 		}
 		return audit(ctx, s.db, actor, ActionRotationHandOver, "rotation_term", id, allianceDomain(t.AllianceID), changes)
 	})
@@ -547,8 +559,12 @@ func (s *Rotation) UpdateDuty(ctx context.Context, actor model.Actor, dutyID int
 		}
 		if in.MeetingID != nil {
 			m, err := s.db.MeetingByID(ctx, *in.MeetingID)
-			if err != nil || m.AllianceID != d.AllianceID {
+			switch {
+			case err != nil || m.AllianceID != d.AllianceID:
 				ve.Add("meeting_id", "rotation.bad_meeting")
+			case in.DoneOn != nil && d.Kind == model.DutyJointMeeting && m.Status != model.MeetingHeld:
+				// 主持联席会议 is done once its meeting was held, not when it is planned.
+				ve.AddArgs("meeting_id", "rotation.meeting_not_held."+m.Status, day(m.HeldOn))
 			}
 		}
 		if err := ve.Err(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,7 +216,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			for _, setup := range matrixSetups {
 				setup(t, srv, env)
 			}
-			mirrorExportRows() // the allow lists the setups computed
+			matrixDerived(srv.App.Web.Perms(), env)
+			mirrorExportRows() // the allow lists the setups and the derived rules computed
 			clients := map[string]*testenv.Client{}
 			login := func(role string) *testenv.Client {
 				c := srv.Client(t)
@@ -383,5 +385,133 @@ func TestRoleGrantedByAnotherProcessReachesTheServer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// ---- members and convenors (derived roles) and the city reviewer ----
+
+// Matrix roles of the derived member roles: the contact of a current member
+// unit of the home alliance (alliance_member) and the contact of a member
+// unit that convenes a committee of it (committee_convenor too).
+const (
+	matrixMember   = "member"
+	matrixConvenor = "convenor"
+)
+
+// cityReads are the object kinds the city reviewer reads everywhere
+// (configs/policy.csv): every GET route that declares read on one of them
+// lets it in.
+var cityReads = []string{"district", "street", "grid", "service_site", "unit", "alliance", "need", "resource", "claim",
+	"project", "rotation_term", "meeting", "report", "unit_profile"}
+
+// memberReads are what a member unit's contact reads of its alliance.
+var memberReads = []string{"alliance", "rotation_term", "meeting"}
+
+// convRules are the rows of the convenor's committee and its meetings: the
+// action they need on the home alliance's chain.
+var convRules = map[string]govRule{}
+
+func init() {
+	matrixRoles = append(matrixRoles,
+		matrixRole{matrixMember, model.RoleUnitContact, "unit:{member_unit}"},
+		matrixRole{matrixConvenor, model.RoleUnitContact, "unit:{convenor_unit}"})
+	matrixSetups = append(matrixSetups, func(t *testing.T, srv *testenv.Server, env map[string]string) {
+		if env["home_alliance"] == "" {
+			env["home_alliance"] = fmt.Sprint(allianceFixture(t, srv, 310104, "矩阵秘书的联盟", "").ID)
+		}
+		var a int64
+		fmt.Sscan(env["home_alliance"], &a)
+		env["member_unit"] = fmt.Sprint(allianceFixtureMember(t, srv, a, 310104).UnitID)
+		conv := allianceFixtureMember(t, srv, a, 310104).UnitID
+		c := &model.Committee{AllianceID: a, Name: "矩阵召集专委会", Theme: "基层党建", ConvenorUnitID: &conv}
+		if err := srv.DB.CreateCommittee(t.Context(), c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.DB.AddCommitteeMember(t.Context(), c.ID, conv); err != nil {
+			t.Fatal(err)
+		}
+		env["convenor_unit"], env["_conv_committee"] = fmt.Sprint(conv), fmt.Sprint(c.ID)
+	})
+	matrixFixtures["{committee_conv}"] = func(_ *testing.T, _ *testenv.Server, env map[string]string) string {
+		return env["_conv_committee"]
+	}
+	matrixFixtures["{meeting_conv}"] = func(t *testing.T, srv *testenv.Server, env map[string]string) string {
+		var a, c int64
+		fmt.Sscan(env["home_alliance"], &a)
+		fmt.Sscan(env["_conv_committee"], &c)
+		y := 2100 + int(govSeq.Add(1))
+		m := &model.Meeting{AllianceID: a, DistrictID: 310104, CommitteeID: &c, Kind: model.MeetingCommittee, Title: fmt.Sprintf("%d 专委会会议", y),
+			HeldOn: time.Date(y, 3, 1, 0, 0, 0, 0, time.UTC), Year: y, DurationMinutes: 120}
+		if err := srv.DB.CreateMeeting(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(m.ID)
+	}
+	matrixParams["{committee_conv}"], matrixParams["{meeting_conv}"] = ":id", ":id"
+	add := func(method, path, obj, act string) {
+		convRules[method+" "+path] = govRule{obj, act, "home"}
+		matrix = append(matrix, matrixRow{method, path, nil, false})
+	}
+	m := "{meeting_conv}"
+	add("GET", "/meetings/"+m, "meeting", "read")
+	add("GET", "/meetings/"+m+"/edit", "meeting", "update")
+	add("POST", "/meetings/"+m, "meeting", "update")
+	add("POST", "/meetings/"+m+"/hold", "meeting", "update")
+	add("POST", "/meetings/"+m+"/cancel", "meeting", "update")
+	add("POST", "/meetings/"+m+"/attendance", "meeting", "update")
+	add("GET", "/api/v1/meetings/"+m, "meeting", "read")
+	add("PATCH", "/api/v1/meetings/"+m, "meeting", "update")
+	add("GET", "/committees/{committee_conv}", "alliance", "read")
+	add("GET", "/api/v1/committees/{committee_conv}", "alliance", "read")
+}
+
+// matrixDerived completes the allow lists once every area's setup has
+// filled its own: the city reviewer reads every kind of cityReads
+// everywhere; a member's contact reads its alliance, its committees, its
+// rotation and its meetings; the convenor's contact too, and it calls
+// meetings and runs its committee's.
+func matrixDerived(perms map[string]authz.Perm, env map[string]string) {
+	allow := func(i int, role string) {
+		if !slices.Contains(matrix[i].allow, role) {
+			matrix[i].allow = append(matrix[i].allow, role)
+		}
+	}
+	for i, row := range matrix {
+		p := perms[row.method+" "+echoPath(row.path)]
+		read := row.method == http.MethodGet && p.Level == authz.LevelAction && p.Action == "read"
+		if r, ok := convRules[row.method+" "+row.path]; ok {
+			var list []string
+			for _, mr := range matrixRoles {
+				if mr.name == anon {
+					continue
+				}
+				base := govMatrixAllows(mr, r, env)
+				if r.obj == "alliance" {
+					base = allianceMatrixAllows(mr, allianceRule{r.obj, r.act, "home"}, env) || mr.name == matrixChair
+				}
+				if base || mr.name == matrixConvenor || (r.act == "read" && (mr.name == matrixMember || mr.role == model.RoleCityReviewer)) {
+					list = append(list, mr.name)
+				}
+			}
+			matrix[i].allow = list
+			continue
+		}
+		if read && slices.Contains(cityReads, p.Object) {
+			for _, mr := range matrixRoles {
+				if mr.role == model.RoleCityReviewer {
+					allow(i, mr.name)
+				}
+			}
+		}
+		home := !placeholder.MatchString(row.path) || strings.Contains(row.path, "_home}") || strings.Contains(row.path, "{own_alliance}")
+		if read && home && slices.Contains(memberReads, p.Object) {
+			allow(i, matrixMember)
+			allow(i, matrixConvenor)
+		}
+		// The convenor calls meetings (of its committee: the service checks
+		// the committee the form names).
+		if p.Object == "meeting" && p.Action == "create" {
+			allow(i, matrixConvenor)
+		}
 	}
 }

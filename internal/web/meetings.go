@@ -585,6 +585,9 @@ func (s *Server) apiMeetingUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !svc.Perms(actor(c), &cur.Meeting).Update {
+		return model.ErrForbidden
+	}
 	ve := &model.ValidationError{}
 	if b.Version == 0 {
 		ve.Add("version", model.MsgVersionMissing)

@@ -199,6 +199,9 @@ func (s *Server) apiNeedUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !svc.Perms(actor(c), &cur.Need).Owner { // a reader who may not edit learns nothing more
+		return model.ErrForbidden
+	}
 	ve := &model.ValidationError{}
 	if b.Version == 0 {
 		ve.Add("version", model.MsgVersionMissing)

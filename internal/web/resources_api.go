@@ -162,6 +162,9 @@ func (s *Server) apiResourceUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !svc.Perms(actor(c), &cur.Resource).Owner { // a reader who may not edit learns nothing more
+		return model.ErrForbidden
+	}
 	ve := &model.ValidationError{}
 	if b.Version == 0 {
 		ve.Add("version", model.MsgVersionMissing)

@@ -10,6 +10,11 @@ CREATE TABLE change_counters (
 );
 INSERT INTO change_counters (channel, seq) VALUES ('tongxin_authz', 0);
 
+-- The chair unit is told once when its term starts (service.TermStartNotices):
+-- the notice is claimed by setting start_noticed_at, so that of several
+-- instances running the job only one sends it.
+ALTER TABLE rotation_terms ADD COLUMN start_noticed_at TIMESTAMPTZ;
+
 -- Forward only: a release never rolls a migration back.
 -- +goose Down
 SELECT 1;

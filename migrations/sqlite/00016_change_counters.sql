@@ -62,6 +62,11 @@ CREATE TRIGGER committees_authz_update AFTER UPDATE OF convenor_unit_id, status 
 END;
 -- +goose StatementEnd
 
+-- The chair unit is told once when its term starts (service.TermStartNotices):
+-- the notice is claimed by setting start_noticed_at, so that of several
+-- instances running the job only one sends it.
+ALTER TABLE rotation_terms ADD COLUMN start_noticed_at DATETIME;
+
 -- Forward only: a release never rolls a migration back.
 -- +goose Down
 SELECT 1;
