@@ -270,6 +270,8 @@ func (s *Server) reportSections(c echo.Context, rep *report.Report) []reportSect
 		sec.Counters = append(sec.Counters, ct)
 	}
 	entity := map[string]string{"projects": "project", "needs": "need", "resources": "resource", "claims": "claim"}
+	lifecycle := map[string][]string{"projects": model.ProjectStatuses, "needs": model.NeedStatuses,
+		"resources": model.ResourceStatuses, "claims": model.ClaimStatuses}
 	for i := range out {
 		sec := &out[i]
 		for _, r := range rep.Rows {
@@ -289,6 +291,11 @@ func (s *Server) reportSections(c echo.Context, rep *report.Report) []reportSect
 			}
 			sec.Labels[r.Key] = label
 		}
+		// Each entity's statuses in its own lifecycle order.
+		order := lifecycle[sec.Area]
+		slices.SortStableFunc(sec.Rows, func(a, b report.Row) int {
+			return slices.Index(order, a.Key) - slices.Index(order, b.Key)
+		})
 	}
 	return out
 }
