@@ -270,6 +270,8 @@ func (s *Server) reportSections(c echo.Context, rep *report.Report) []reportSect
 		sec.Counters = append(sec.Counters, ct)
 	}
 	entity := map[string]string{"projects": "project", "needs": "need", "resources": "resource", "claims": "claim"}
+	lifecycle := map[string][]string{"projects": model.ProjectStatuses, "needs": model.NeedStatuses,
+		"resources": model.ResourceStatuses, "claims": model.ClaimStatuses}
 	for i := range out {
 		sec := &out[i]
 		for _, r := range rep.Rows {
@@ -289,6 +291,11 @@ func (s *Server) reportSections(c echo.Context, rep *report.Report) []reportSect
 			}
 			sec.Labels[r.Key] = label
 		}
+		// Each entity's statuses in its own lifecycle order.
+		order := lifecycle[sec.Area]
+		slices.SortStableFunc(sec.Rows, func(a, b report.Row) int {
+			return slices.Index(order, a.Key) - slices.Index(order, b.Key)
+		})
 	}
 	return out
 }
@@ -804,7 +811,7 @@ func init() {
 		"group_by":     "district | alliance | category | status | month (rows per group; counters that cannot split are left out of rows)",
 	}
 	apiDocs["GET /api/v1/reports/summary"] = apiDoc{Tag: "reports", Summary: "The glossary's figures of a scope and period (GET /api/v1/reports/counters defines each), optionally per group; money in fen. The same numbers as the dashboard and the report page; a scope outside yours answers 404", Response: "ReportSummary", Query: q}
-	apiDocs["GET /api/v1/reports/counters"] = apiDoc{Tag: "reports", Summary: "The counter glossary (计数口径): every figure's key, names, unit, basis, rule and breakdowns", Response: "CounterGlossary"}
+	apiDocs["GET /api/v1/reports/counters"] = apiDoc{Tag: "reports", Summary: "The counter glossary (计数口径): every figure's key, names, unit, basis (event, year, overlap, now), rule, breakdowns, and the list whose total equals it (list and list_filter, with the scope, the period's year and a breakdown's group added; absent for an aggregate)", Response: "CounterGlossary"}
 	values := schema{"type": "object", "additionalProperties": integer}
 	apiSchemas["ReportSummary"] = obj(nil, map[string]schema{"scope": str, "scope_id": integer, "scope_name": str, "period": str, "year": integer,
 		"from": schema{"type": "string", "format": "date"}, "to": schema{"type": "string", "format": "date"}, "group_by": str, "totals": values,
