@@ -240,7 +240,8 @@ func TestBrowserProjectJourney(t *testing.T) {
 	open()
 	b.Click(`#act-complete summary`)
 	b.SendKeys(`#act-complete-closing_report`, "电梯已通过验收并投入使用，惠及 24 户 60 名居民。")
-	b.Click(`#act-complete-evidence_ids input[type="checkbox"]`)
+	// The photo (not the 申报材料) is the evidence.
+	b.Run(chromedp.Evaluate[chromedp.Void](`Array.from(document.querySelectorAll("#act-complete-evidence_ids label.check")).find(l => l.textContent.includes("井道施工.png")).querySelector("input").click()`))
 	b.Click(`#action-complete`)
 	b.WaitVisible(`.flash-success`)
 	if s := status(); s != "已结项" {

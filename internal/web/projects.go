@@ -474,7 +474,9 @@ func (p projectShowPage) ProjectFiles() []model.Attachment {
 }
 
 // Progress is the progress the page shows (model.ProjectProgress).
-func (p projectShowPage) Progress() int { return model.ProjectProgress(p.P.Status, p.P.ProgressPercent) }
+func (p projectShowPage) Progress() int {
+	return model.ProjectProgress(p.P.Status, p.P.ProgressPercent)
+}
 
 // Open reports the action whose form opens: the one refused, or the one a
 // header button asked for (?action=, which works without JavaScript).
