@@ -496,7 +496,7 @@ func (v changeValuer) value(field string, raw json.RawMessage) string {
 		if hexDigest.MatchString(str) {
 			return s.cat.T(loc, "audit.digest", str[:12])
 		}
-		if kind, _, err := model.ParseDomain(str); err == nil && strings.Contains(str, ":") && kind != "" {
+		if _, _, err := model.ParseDomain(str); err == nil && (field == "domain" || strings.Contains(str, ":")) {
 			return s.auditDomain(loc, str, v.names)
 		}
 		return v.code(field, str)
