@@ -494,6 +494,9 @@ func (v changeValuer) value(field string, raw json.RawMessage) string {
 			return s.cat.T(loc, "audit.empty_value")
 		}
 		if hexDigest.MatchString(str) {
+			if field == "sha256" { // the field's label says what it is
+				return str[:12] + "…"
+			}
 			return s.cat.T(loc, "audit.digest", str[:12])
 		}
 		if _, _, err := model.ParseDomain(str); err == nil && (field == "domain" || strings.Contains(str, ":")) {
