@@ -494,9 +494,12 @@ func (v changeValuer) value(field string, raw json.RawMessage) string {
 			return s.cat.T(loc, "audit.empty_value")
 		}
 		if hexDigest.MatchString(str) {
+			if field == "sha256" { // the field's label says what it is
+				return str[:12] + "…"
+			}
 			return s.cat.T(loc, "audit.digest", str[:12])
 		}
-		if kind, _, err := model.ParseDomain(str); err == nil && strings.Contains(str, ":") && kind != "" {
+		if _, _, err := model.ParseDomain(str); err == nil && (field == "domain" || strings.Contains(str, ":")) {
 			return s.auditDomain(loc, str, v.names)
 		}
 		return v.code(field, str)

@@ -454,6 +454,17 @@ func TestAuditLogNames(t *testing.T) {
 			srv.CreateUser(t, "aud", model.RoleAuditor, model.DomainSys)
 			aud := srv.Client(t)
 			aud.Login("aud", testenv.Password)
+			for _, dom := range []string{model.DomainOf(model.DomainAlliance, a.ID), model.DomainSys} {
+				if err := srv.DB.AppendAudit(ctx, &model.AuditEntry{Username: "grantor", Action: "role_assignment.create", ObjectKind: "role_assignment",
+					ObjectID: "999", Domain: dom, Changes: `{"domain":[null,"` + dom + `"],"role":[null,"alliance_secretary"]}`}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			grants := rowTexts(aud.Get("/admin/audit-log?action=role_assignment.create").Doc(t))
+			if len(grants) != 2 || grants[0][7] != "范围: （空） → 全系统 角色: （空） → 联盟秘书" || grants[1][7] != "范围: （空） → "+a.Name+" 角色: （空） → 联盟秘书" ||
+				grants[1][5] != a.Name {
+				t.Errorf("grants: %q", grants)
+			}
 
 			doc := aud.Get("/admin/audit-log?action=all").Doc(t)
 			row := doc.Find(fmt.Sprintf(`#audit-log tr:has(td:contains(%q))`, p.Title))
@@ -475,7 +486,7 @@ func TestAuditLogNames(t *testing.T) {
 			if row.Find("a[href]").Length() != 0 {
 				t.Errorf("the auditor, who may not open projects, gets a link")
 			}
-			if att := strings.Join(strings.Fields(doc.Find(`#audit-log tr:has(td:contains("验收报告.pdf"))`).Text()), " "); !strings.Contains(att, "SHA-256 摘要: SHA-256 ab12ab12ab12…") || strings.Contains(att, digest) {
+			if att := strings.Join(strings.Fields(doc.Find(`#audit-log tr:has(td:contains("验收报告.pdf"))`).Text()), " "); !strings.Contains(att, "SHA-256 摘要: ab12ab12ab12…") || strings.Contains(att, digest) {
 				t.Errorf("the digest is not shortened and labelled: %s", att)
 			}
 
