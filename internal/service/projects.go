@@ -961,7 +961,13 @@ func (s *Projects) BulkApprove(ctx context.Context, actor model.Actor, ids []int
 	}
 	out := make([]BulkResult, 0, len(ids))
 	for _, id := range ids {
-		p, err := s.Fire(ctx, actor, id, model.ProjectActionApprove, ActionInput{Comment: comment})
+		// The queue approves 待审核 projects, which nobody can edit: each is
+		// approved at the version stored now (Fire guards its UPDATE with it).
+		var p *model.Project
+		cur, err := s.db.ProjectByID(ctx, id)
+		if err == nil {
+			p, err = s.Fire(ctx, actor, id, model.ProjectActionApprove, ActionInput{Comment: comment, Version: cur.Version})
+		}
 		out = append(out, BulkResult{ID: id, Project: p, Err: err})
 	}
 	return out, nil

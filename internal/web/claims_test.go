@@ -628,12 +628,12 @@ func TestClaimAPI(t *testing.T) {
 				t.Fatalf("accept: %d %s", res.Status, res.Body)
 			}
 			// 2 more than the 1 left: 409 naming it.
-			res = sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/accept", c2.ID), "")
+			res = sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/accept", c2.ID), withVersion(t, s.srv, "claims", c2.ID, ""))
 			if e := decode[claimAPIErr](t, res); res.Status != http.StatusConflict || !strings.Contains(e.Error.Message, "目前仅剩 1 场") {
 				t.Errorf("exceed: %d %s", res.Status, res.Body)
 			}
 			// Not allowed in the state: 422 with the reason.
-			res = sessionJSON(s.claimC, "POST", fmt.Sprintf("/api/v1/claims/%d/withdraw", c1.ID), "")
+			res = sessionJSON(s.claimC, "POST", fmt.Sprintf("/api/v1/claims/%d/withdraw", c1.ID), withVersion(t, s.srv, "claims", c1.ID, ""))
 			if e := decode[claimAPIErr](t, res); res.Status != http.StatusUnprocessableEntity || e.Error.Code != "claim_not_pending" || !strings.Contains(e.Error.Message, "已接受") {
 				t.Errorf("withdraw accepted: %d %s", res.Status, res.Body)
 			}
@@ -641,7 +641,7 @@ func TestClaimAPI(t *testing.T) {
 			if res := sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/reject", c2.ID), `{}`); res.Status != http.StatusBadRequest {
 				t.Errorf("reject without reason: %d", res.Status)
 			}
-			res = sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/reject", c2.ID), `{"reason":"场地已满"}`)
+			res = sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/reject", c2.ID), withVersion(t, s.srv, "claims", c2.ID, `{"reason":"场地已满"}`))
 			if got := decode[claimOut](t, res); res.Status != http.StatusOK || got.Status != "rejected" || got.Reason != "场地已满" {
 				t.Errorf("reject: %d %s", res.Status, res.Body)
 			}

@@ -319,7 +319,7 @@ func TestProjectsAPI(t *testing.T) {
 			if res := sessionJSON(sec, "POST", "/api/v1/projects", `{"title":"x","unknown":1}`); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "unknown") {
 				t.Errorf("unknown field: %d %s", res.Status, res.Body)
 			}
-			res = sessionJSON(sec, "POST", base+"/submit", "")
+			res = sessionJSON(sec, "POST", base+"/submit", withVersion(t, srv, "projects", p.ID, ""))
 			if p = decode[projectOut](t, res); res.Status != http.StatusOK || p.Code == nil || *p.Code != "2026-310104-0001" {
 				t.Fatalf("submit: %d %s", res.Status, res.Body)
 			}
@@ -336,10 +336,10 @@ func TestProjectsAPI(t *testing.T) {
 			if res := rev.Get("/api/v1/reviews"); res.Status != http.StatusOK || !strings.Contains(res.Body, `"total":1`) || !strings.Contains(res.Body, "2026-310104-0001") {
 				t.Errorf("queue: %d %s", res.Status, res.Body)
 			}
-			if res := sessionJSON(rev, "POST", base+"/return", `{}`); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, `"reason"`) {
+			if res := sessionJSON(rev, "POST", base+"/return", withVersion(t, srv, "projects", p.ID, `{}`)); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, `"reason"`) {
 				t.Errorf("return without reason: %d %s", res.Status, res.Body)
 			}
-			res = sessionJSON(rev, "POST", base+"/return", `{"reason":"请补充资金来源明细","private_note":"预算偏高"}`)
+			res = sessionJSON(rev, "POST", base+"/return", withVersion(t, srv, "projects", p.ID, `{"reason":"请补充资金来源明细","private_note":"预算偏高"}`))
 			if p = decode[projectOut](t, res); res.Status != http.StatusOK || p.Status != "returned" || p.ReturnReason != "请补充资金来源明细" {
 				t.Fatalf("return: %d %s", res.Status, res.Body)
 			}
@@ -358,19 +358,19 @@ func TestProjectsAPI(t *testing.T) {
 			if p = decode[projectOut](t, res); res.Status != http.StatusOK || p.Summary != "已补充资金来源" {
 				t.Fatalf("patch: %d %s", res.Status, res.Body)
 			}
-			sessionJSON(sec, "POST", base+"/submit", "")
+			sessionJSON(sec, "POST", base+"/submit", withVersion(t, srv, "projects", p.ID, ""))
 			res = sessionJSON(rev, "POST", "/api/v1/reviews/approve", fmt.Sprintf(`{"ids":[%d, %d]}`, p.ID, p.ID+999))
 			if res.Status != http.StatusOK || !strings.Contains(res.Body, `"ok":true`) || !strings.Contains(res.Body, `"error":"not_found"`) {
 				t.Fatalf("bulk approve: %d %s", res.Status, res.Body)
 			}
 			// The partner may not approve or start (403); the lead unit starts.
-			if res := sessionJSON(partc, "POST", base+"/start", ""); res.Status != http.StatusForbidden {
+			if res := sessionJSON(partc, "POST", base+"/start", withVersion(t, srv, "projects", p.ID, "")); res.Status != http.StatusForbidden {
 				t.Errorf("partner start: %d %s", res.Status, res.Body)
 			}
-			if res := sessionJSON(partc, "POST", base+"/approve", ""); res.Status != http.StatusForbidden {
+			if res := sessionJSON(partc, "POST", base+"/approve", withVersion(t, srv, "projects", p.ID, "")); res.Status != http.StatusForbidden {
 				t.Errorf("partner approve: %d %s", res.Status, res.Body)
 			}
-			if res := sessionJSON(leadc, "POST", base+"/start", ""); res.Status != http.StatusOK || !strings.Contains(res.Body, `"in_progress"`) {
+			if res := sessionJSON(leadc, "POST", base+"/start", withVersion(t, srv, "projects", p.ID, "")); res.Status != http.StatusOK || !strings.Contains(res.Body, `"in_progress"`) {
 				t.Fatalf("lead start: %d %s", res.Status, res.Body)
 			}
 			// Attachments: a photo; a text file named .pdf; a file over the limit.
@@ -421,13 +421,13 @@ func TestProjectsAPI(t *testing.T) {
 			ev := decode[struct {
 				ID int64 `json:"id"`
 			}](t, res)
-			if res := sessionJSON(sec, "POST", base+"/complete", fmt.Sprintf(`{"closing_report":"电梯已投入使用","evidence_ids":[%d]}`, ev.ID)); res.Status != http.StatusOK {
+			if res := sessionJSON(sec, "POST", base+"/complete", withVersion(t, srv, "projects", p.ID, fmt.Sprintf(`{"closing_report":"电梯已投入使用","evidence_ids":[%d]}`, ev.ID))); res.Status != http.StatusOK {
 				t.Fatalf("complete: %d %s", res.Status, res.Body)
 			}
-			if res := sessionJSON(rev, "POST", base+"/evaluate", `{"score":95,"grade":"excellent","comment":"居民满意"}`); res.Status != http.StatusOK || !strings.Contains(res.Body, `"grade":"excellent"`) {
+			if res := sessionJSON(rev, "POST", base+"/evaluate", withVersion(t, srv, "projects", p.ID, `{"score":95,"grade":"excellent","comment":"居民满意"}`)); res.Status != http.StatusOK || !strings.Contains(res.Body, `"grade":"excellent"`) {
 				t.Fatalf("evaluate: %d %s", res.Status, res.Body)
 			}
-			if res := sessionJSON(sec, "POST", base+"/submit", ""); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "已评估") {
+			if res := sessionJSON(sec, "POST", base+"/submit", withVersion(t, srv, "projects", p.ID, "")); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "已评估") {
 				t.Errorf("submit an evaluated project: %d %s", res.Status, res.Body)
 			}
 			// The case library.
@@ -441,7 +441,7 @@ func TestProjectsAPI(t *testing.T) {
 			if res := partc.Get("/api/v1/cases"); !strings.Contains(res.Body, `"total":0`) {
 				t.Errorf("a nomination in everyone's library: %s", res.Body)
 			}
-			if res := sessionJSON(rev, "POST", fmt.Sprintf("/api/v1/cases/%d/select", cs.ID), `{"level":"best","write_up":"凌云经验"}`); res.Status != http.StatusOK {
+			if res := sessionJSON(rev, "POST", fmt.Sprintf("/api/v1/cases/%d/select", cs.ID), withVersion(t, srv, "cases", cs.ID, `{"level":"best","write_up":"凌云经验"}`)); res.Status != http.StatusOK {
 				t.Fatalf("select: %d %s", res.Status, res.Body)
 			}
 			if res := hp.Get("/api/v1/cases?year=2026&district_id=310104"); !strings.Contains(res.Body, `"total":1`) || !strings.Contains(res.Body, "化工一村") {

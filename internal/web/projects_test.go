@@ -478,11 +478,14 @@ func TestProjectPagesLifecycle(t *testing.T) {
 			if r := s.leadc.Get(cp); r.Status != http.StatusNotFound {
 				t.Errorf("a unit contact reads a nomination: %d", r.Status)
 			}
-			res = s.rev.Submit(cp, cp+"/select", url.Values{"write_up": {"居民议事、多方出资的加装电梯做法"}})
+			var cid int64
+			fmt.Sscanf(cp, "/cases/%d", &cid)
+			cv := versionOf(t, s.srv, "cases", cid)
+			res = s.rev.Submit(cp, cp+"/select", url.Values{"write_up": {"居民议事、多方出资的加装电梯做法"}, "version": {cv}})
 			if res.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("select without a level: %d", res.Status)
 			}
-			if msg := projectFlash(t, s.rev, s.rev.Submit(cp, cp+"/select", url.Values{"level": {"best"}, "write_up": {"居民议事、多方出资的加装电梯做法"}})); !strings.Contains(msg, "入选") {
+			if msg := projectFlash(t, s.rev, s.rev.Submit(cp, cp+"/select", url.Values{"level": {"best"}, "write_up": {"居民议事、多方出资的加装电梯做法"}, "version": {cv}})); !strings.Contains(msg, "入选") {
 				t.Errorf("select flash %q", msg)
 			}
 			lib := s.leadc.Get("/cases")

@@ -526,3 +526,13 @@ func versionOf(t testing.TB, srv *testenv.Server, table string, id int64) string
 	}
 	return strconv.Itoa(v)
 }
+
+// withVersion adds the stored version of a row to a JSON object body ("" is {}).
+func withVersion(t testing.TB, srv *testenv.Server, table string, id int64, body string) string {
+	t.Helper()
+	body = strings.TrimSpace(body)
+	if body == "" || body == "{}" {
+		return `{"version":` + versionOf(t, srv, table, id) + `}`
+	}
+	return `{"version":` + versionOf(t, srv, table, id) + `,` + strings.TrimPrefix(body, "{")
+}
