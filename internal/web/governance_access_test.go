@@ -209,6 +209,19 @@ func TestMembersReadTheirAllianceAndConvenorsRunTheirCommittee(t *testing.T) {
 			if n := govCount(govNotices(t, srv, e.other), service.NotifyMeetingCalled); n != 0 {
 				t.Errorf("a unit that is no member was told (%d)", n)
 			}
+
+			// The member unit leaves: its contact reads the alliance no more, at once.
+			mship := allianceMembership(t, srv, a, e.units["member"], store.MembershipsCurrent)
+			apage := fmt.Sprintf("/alliances/%d", a)
+			edit := fmt.Sprintf("%s/members/%d", apage, mship.ID)
+			if res := sec.Submit(apage, edit+"/leave", url.Values{"left_on": {allianceToday()}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("leave: %d", res.Status)
+			}
+			for i, p := range pages {
+				if res := member.Get(fmt.Sprintf(p, ids[i])); res.Status != http.StatusNotFound && res.Status != http.StatusForbidden {
+					t.Errorf("a former member: %s answers %d", fmt.Sprintf(p, ids[i]), res.Status)
+				}
+			}
 		})
 	}
 }
