@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"tongxin/internal/model"
 	"tongxin/internal/service"
@@ -206,6 +209,19 @@ func TestMembersReadTheirAllianceAndConvenorsRunTheirCommittee(t *testing.T) {
 			if n := govCount(govNotices(t, srv, e.other), service.NotifyMeetingCalled); n != 0 {
 				t.Errorf("a unit that is no member was told (%d)", n)
 			}
+
+			// The member unit leaves: its contact reads the alliance no more, at once.
+			mship := allianceMembership(t, srv, a, e.units["member"], store.MembershipsCurrent)
+			apage := fmt.Sprintf("/alliances/%d", a)
+			edit := fmt.Sprintf("%s/members/%d", apage, mship.ID)
+			if res := sec.Submit(apage, edit+"/leave", url.Values{"left_on": {allianceToday()}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("leave: %d", res.Status)
+			}
+			for i, p := range pages {
+				if res := member.Get(fmt.Sprintf(p, ids[i])); res.Status != http.StatusNotFound && res.Status != http.StatusForbidden {
+					t.Errorf("a former member: %s answers %d", fmt.Sprintf(p, ids[i]), res.Status)
+				}
+			}
 		})
 	}
 }
@@ -316,6 +332,55 @@ func TestChairUnitsAreToldOfHandOversAndTermStarts(t *testing.T) {
 			}
 			if n := govCount(govNotices(t, srv, e.next), service.NotifyChairTermStarted); n != 1 {
 				t.Errorf("the next chair unit got %d notices of its term's start, want 1", n)
+			}
+		})
+	}
+}
+
+// TestPagesDrawOnlyWhatTheViewerOpens: on the alliance page a member's
+// contact sees its own unit linked and the other members' names without a
+// link (their pages would refuse it); the secretary sees every member
+// linked, and every link it is drawn opens.
+func TestPagesDrawOnlyWhatTheViewerOpens(t *testing.T) {
+	for _, d := range testenv.Dialects {
+		t.Run(d, func(t *testing.T) {
+			e := newGovAccessEnv(t, d)
+			srv := e.srv
+			page := fmt.Sprintf("/alliances/%d", e.alliance.ID)
+			for _, who := range []struct {
+				u    *model.User
+				want []string // unit links drawn among the members
+			}{
+				{e.member, []string{fmt.Sprintf("/units/%d", e.units["member"])}},
+				{e.sec, []string{"member", "conv", "chair", "next"}},
+			} {
+				c := srv.Client(t)
+				c.Login(who.u.Username, testenv.Password)
+				res := c.Get(page)
+				if res.Status != http.StatusOK {
+					t.Fatalf("%s: %s answers %d", who.u.Username, page, res.Status)
+				}
+				var drawn []string
+				res.Doc(t).Find("#members a[href^='/units/']").Each(func(_ int, a *goquery.Selection) {
+					drawn = append(drawn, a.AttrOr("href", ""))
+				})
+				want := who.want
+				if who.u == e.sec {
+					want = nil
+					for _, n := range who.want {
+						want = append(want, fmt.Sprintf("/units/%d", e.units[n]))
+					}
+				}
+				slices.Sort(drawn)
+				slices.Sort(want)
+				if !slices.Equal(drawn, want) {
+					t.Errorf("%s: unit links %v, want %v", who.u.Username, drawn, want)
+				}
+				for _, href := range drawn {
+					if r := c.Get(href); r.Status != http.StatusOK {
+						t.Errorf("%s: %s drawn on %s answers %d", who.u.Username, href, page, r.Status)
+					}
+				}
 			}
 		})
 	}

@@ -213,6 +213,9 @@ func (s *Server) renderMeetingForm(c echo.Context, status int, f meetingForm, er
 			return e
 		}
 		f.Options = o
+		if o.CommitteeOnly && f.ID == 0 && c.Request().Method == http.MethodGet {
+			f.Kind = model.MeetingCommittee // a convenor calls its committee's meetings
+		}
 	}
 	f.Kinds, f.Errors = model.MeetingKinds, s.formErrors(loc, err)
 	title := s.cat.T(loc, "meeting.new")
