@@ -87,17 +87,6 @@ func TestProjectTransitionTable(t *testing.T) {
 	}
 }
 
-func joinComma(s []string) string {
-	out := ""
-	for i, v := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += v
-	}
-	return out
-}
-
 func TestProjectEditable(t *testing.T) {
 	for status, want := range map[string][2]bool{
 		ProjectDraft: {true, false}, ProjectReturned: {true, false}, ProjectSubmitted: {false, false},
