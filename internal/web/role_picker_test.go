@@ -127,6 +127,13 @@ func TestRoleGrantPicker(t *testing.T) {
 			if res := sec.Get("/admin/users?domain=" + url.QueryEscape("火星")); strings.Contains(res.Body, "lianluo") {
 				t.Error("users in 火星: lianluo found")
 			}
+			// The holder's own profile names the unit and the alliance too.
+			ll := srv.Client(t)
+			ll.Login("lianluo", testenv.Password)
+			if res := ll.Get("/profile"); !strings.Contains(res.Body, "上海市第八人民医院") || !strings.Contains(res.Body, "凌云路街道区域化党建联盟") ||
+				strings.Contains(res.Body, "编号") {
+				t.Errorf("the profile does not name the grants' domains: %d", res.Status)
+			}
 			// A refused grant keeps the chosen unit in the select, by name.
 			res = sec.Submit(page, page+"/roles", url.Values{"role": {"district_admin"}, "domain": {unitDomain}})
 			if res.Status != http.StatusUnprocessableEntity {
