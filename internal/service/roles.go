@@ -181,3 +181,17 @@ func (s *Roles) DomainNames(ctx context.Context, actor model.Actor, domains []st
 	}
 	return s.db.DomainNames(ctx, domains)
 }
+
+// OwnDomainNames names the domains of the actor's own assignments (the
+// profile page shows them): no permission is needed to read one's own.
+func (s *Roles) OwnDomainNames(ctx context.Context, actor model.Actor) (map[string]string, error) {
+	ras, err := s.db.OpenRoleAssignments(ctx, actor.UserID, s.db.Now())
+	if err != nil {
+		return nil, err
+	}
+	domains := make([]string, len(ras))
+	for i, ra := range ras {
+		domains[i] = ra.Domain
+	}
+	return s.db.DomainNames(ctx, domains)
+}

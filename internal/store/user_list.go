@@ -12,6 +12,8 @@ type UserFilter struct {
 	Query  string
 	Status string
 	// Role and Domain match users holding such an assignment valid now.
+	// Domain is a code (district:310104, sys) or part of the name of a
+	// district, an alliance or a unit (徐汇区, 第八人民医院).
 	Role   string
 	Domain string
 }
@@ -48,8 +50,13 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter, req model.PageRequest
 		if f.Role != "" {
 			sub = sub.Where("ra.role = ?", f.Role)
 		}
-		if f.Domain != "" {
+		if _, _, err := model.ParseDomain(f.Domain); err == nil {
 			sub = sub.Where("ra.domain = ?", f.Domain)
+		} else if f.Domain != "" {
+			p := likePattern(f.Domain)
+			sub = sub.Where(`ra.domain IN (SELECT 'district:' || id FROM districts WHERE lower(name) LIKE lower(?) ESCAPE '\'
+				UNION ALL SELECT 'alliance:' || id FROM alliances WHERE lower(name) LIKE lower(?) ESCAPE '\'
+				UNION ALL SELECT 'unit:' || id FROM units WHERE lower(name) LIKE lower(?) ESCAPE '\')`, p, p, p)
 		}
 		q = q.Where("EXISTS (?)", sub)
 	}

@@ -53,7 +53,7 @@ var apiDocs = map[string]apiDoc{
 	"GET /api/v1/openapi.json": {Tag: "meta", Summary: "This document"},
 	"GET /api/v1/me":           {Tag: "session", Summary: "The current user", Response: "Me"},
 
-	"GET /api/v1/users":                     {Tag: "users", Summary: "List users", Response: "list:User", Query: withList(map[string]string{"q": "username or name contains", "status": "active | disabled", "role": "holds this role now", "domain": "in this domain, e.g. district:310104"})},
+	"GET /api/v1/users":                     {Tag: "users", Summary: "List users", Response: "list:User", Query: withList(map[string]string{"q": "username or name contains", "status": "active | disabled", "role": "holds this role now", "domain": "in this domain: a code (district:310104, sys) or part of the name of a district, alliance or unit"})},
 	"POST /api/v1/users":                    {Tag: "users", Summary: "Create a user; answers the one-time password once", Body: "UserInput", Response: "CreatedUser"},
 	"GET /api/v1/users/:id":                 {Tag: "users", Summary: "One user", Response: "User"},
 	"PATCH /api/v1/users/:id":               {Tag: "users", Summary: "Change name, phone, e-mail (carry version; stale answers 409)", Body: "UserInput", Response: "User"},

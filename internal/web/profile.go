@@ -145,6 +145,11 @@ func (s *Server) profileRoles(c echo.Context, userID int64) ([]profileRole, erro
 		return nil, nil
 	}
 	label := s.domainLabeler(c.Request().Context(), loc)
+	// Units and alliances by name, in one statement.
+	names, err := s.roles.OwnDomainNames(c.Request().Context(), actor(c))
+	if err != nil {
+		return nil, err
+	}
 	out := make([]profileRole, 0, len(ras))
 	for _, ra := range ras {
 		// The role names are the user administration's (users.yaml).
@@ -155,6 +160,9 @@ func (s *Server) profileRoles(c echo.Context, userID int64) ([]profileRole, erro
 		d, err := label(ra.Domain)
 		if err != nil {
 			return nil, err
+		}
+		if n := names[ra.Domain]; n != "" {
+			d = n
 		}
 		r.Domain = d
 		out = append(out, r)

@@ -117,6 +117,23 @@ func TestRoleGrantPicker(t *testing.T) {
 					t.Errorf("grants show %q: %s", code, table)
 				}
 			}
+			// The user list finds holders by the domain's name, or its code.
+			for _, q := range []string{"第八人民", "凌云路街道区域化", "徐汇", "district:310104"} {
+				res := sec.Get("/admin/users?domain=" + url.QueryEscape(q))
+				if !strings.Contains(res.Body, "lianluo") {
+					t.Errorf("users holding a role in %q: lianluo missing", q)
+				}
+			}
+			if res := sec.Get("/admin/users?domain=" + url.QueryEscape("火星")); strings.Contains(res.Body, "lianluo") {
+				t.Error("users in 火星: lianluo found")
+			}
+			// The holder's own profile names the unit and the alliance too.
+			ll := srv.Client(t)
+			ll.Login("lianluo", testenv.Password)
+			if res := ll.Get("/profile"); !strings.Contains(res.Body, "上海市第八人民医院") || !strings.Contains(res.Body, "凌云路街道区域化党建联盟") ||
+				strings.Contains(res.Body, "编号") {
+				t.Errorf("the profile does not name the grants' domains: %d", res.Status)
+			}
 			// A refused grant keeps the chosen unit in the select, by name.
 			res = sec.Submit(page, page+"/roles", url.Values{"role": {"district_admin"}, "domain": {unitDomain}})
 			if res.Status != http.StatusUnprocessableEntity {
