@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tongxin/internal/model"
+	"tongxin/internal/service"
 	"tongxin/internal/store"
 )
 
@@ -96,7 +97,7 @@ func seedDemoLists(ctx context.Context, db *store.DB, allianceID int64, unitIDs 
 		return err
 	}
 	now := db.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	today := service.AllianceToday(now) // the day in Asia/Shanghai, as the pages count it
 	day := func(n int) *time.Time {
 		if n == 0 {
 			return nil

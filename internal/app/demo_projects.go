@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tongxin/internal/model"
+	"tongxin/internal/service"
 	"tongxin/internal/store"
 )
 
@@ -132,7 +133,7 @@ func seedDemoProjects(ctx context.Context, db *store.DB, allianceID int64, unitI
 		return err
 	}
 	now := db.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	today := service.AllianceToday(now) // the day in Asia/Shanghai, as the pages count it
 	day := func(n int) *time.Time {
 		d := today.AddDate(0, 0, n)
 		return &d

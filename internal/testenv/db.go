@@ -82,6 +82,7 @@ func NewDB(t testing.TB, dialect string) *store.DB {
 	if dialect == store.SQLite {
 		migrate(t, db)
 	}
+	applyEnvClock(t, db)
 	return db
 }
 

@@ -92,6 +92,7 @@ func NewServer(t testing.TB, dialect string, mutate ...func(*config.Config)) *Se
 func ServeDB(t testing.TB, db *store.DB, mutate ...func(*config.Config)) *Server {
 	t.Helper()
 	cfg := Config(t)
+	envSessions(&cfg)
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -105,6 +106,9 @@ func ServeDB(t testing.TB, db *store.DB, mutate ...func(*config.Config)) *Server
 	a, err := app.Build(ctx, cfg, log, db)
 	if err != nil {
 		t.Fatalf("testenv: build app: %v", err)
+	}
+	if _, ok, _ := envInstant(); ok {
+		a.Authz.SetClock(db.Now) // grants are dated by the database's clock
 	}
 	ts := httptest.NewServer(a.Web.Handler())
 	t.Cleanup(ts.Close)

@@ -65,7 +65,7 @@ func allianceFixture(t *testing.T, srv *testenv.Server, district int64, name, ki
 func allianceFixtureMember(t *testing.T, srv *testenv.Server, allianceID, district int64) *model.Membership {
 	t.Helper()
 	u := allianceFixtureUnit(t, srv, district, "")
-	m := &model.Membership{AllianceID: allianceID, UnitID: u.ID, Rank: model.RankMember, JoinedOn: service.AllianceToday(time.Now()).AddDate(0, 0, -30)}
+	m := &model.Membership{AllianceID: allianceID, UnitID: u.ID, Rank: model.RankMember, JoinedOn: service.AllianceToday(srv.DB.Now()).AddDate(0, 0, -30)}
 	if err := srv.DB.CreateMembership(context.Background(), m); err != nil {
 		t.Fatalf("membership: %v", err)
 	}
@@ -249,7 +249,10 @@ func allianceMatrixAllows(mr matrixRole, r allianceRule, env map[string]string) 
 
 // ---- journeys ----
 
-func allianceToday() string { return service.AllianceToday(time.Now()).Format(time.DateOnly) }
+// allianceToday is the day in Asia/Shanghai by the server's clock.
+func allianceToday(srv *testenv.Server) string {
+	return service.AllianceToday(srv.DB.Now()).Format(time.DateOnly)
+}
 
 // allianceMembership finds the current (or, with left, the latest ended)
 // membership of a unit in an alliance.
@@ -298,6 +301,7 @@ func TestAllianceMemberships(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			srv.CreateUser(t, "xh", model.RoleDistrictAdmin, "district:310104")
 			u1 := allianceFixtureUnit(t, srv, 310104, "上海凌云科技有限公司")
 			u2 := allianceFixtureUnit(t, srv, 310104, "徐汇区凌云社区卫生服务中心")
@@ -324,7 +328,7 @@ func TestAllianceMemberships(t *testing.T) {
 				t.Fatalf("candidates %v", opts)
 			}
 			// A unit of another district is refused next to the field.
-			res = c.Submit(page, page+"/members", url.Values{"unit_id": {fmt.Sprint(hp.ID)}, "rank": {"member"}, "joined_on": {allianceToday()}})
+			res = c.Submit(page, page+"/members", url.Values{"unit_id": {fmt.Sprint(hp.ID)}, "rank": {"member"}, "joined_on": {allianceToday(srv)}})
 			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Doc(t).Find("#add-unit_id-error").Text(), "同一区") {
 				t.Fatalf("foreign unit: %d", res.Status)
 			}
@@ -360,7 +364,7 @@ func TestAllianceMemberships(t *testing.T) {
 			}
 
 			// u2 leaves: it moves to the history, with its date.
-			res = c.Submit(page, edit+"/leave", url.Values{"left_on": {allianceToday()}, "version": {versionOf(t, srv, "memberships", m2.ID)}})
+			res = c.Submit(page, edit+"/leave", url.Values{"left_on": {allianceToday(srv)}, "version": {versionOf(t, srv, "memberships", m2.ID)}})
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("leave: %d %.300s", res.Status, res.Body)
 			}
@@ -369,7 +373,7 @@ func TestAllianceMemberships(t *testing.T) {
 				t.Errorf("a unit that left is still listed as a member: %s", members)
 			}
 			history := allianceTableText(t, show, "history")
-			if want := u2.Name + " 常务理事单位 2021-06-01 " + allianceToday(); !strings.Contains(history, want) {
+			if want := u2.Name + " 常务理事单位 2021-06-01 " + allianceToday(srv); !strings.Contains(history, want) {
 				t.Errorf("history lacks %q: %s", want, history)
 			}
 			// Leaving twice is refused, history is not edited.
@@ -378,7 +382,7 @@ func TestAllianceMemberships(t *testing.T) {
 			}
 
 			// u2 joins again: a new row; the old one stays in the history.
-			res = c.Submit(page, page+"/members", url.Values{"unit_id": {fmt.Sprint(u2.ID)}, "rank": {"member"}, "joined_on": {allianceToday()}})
+			res = c.Submit(page, page+"/members", url.Values{"unit_id": {fmt.Sprint(u2.ID)}, "rank": {"member"}, "joined_on": {allianceToday(srv)}})
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("join again: %d %.300s", res.Status, res.Body)
 			}
@@ -390,7 +394,7 @@ func TestAllianceMemberships(t *testing.T) {
 				t.Errorf("current memberships of u2: %d, want 1", n)
 			}
 			show = c.Get(page)
-			if !strings.Contains(allianceTableText(t, show, "members"), u2.Name+" 成员单位 "+allianceToday()) ||
+			if !strings.Contains(allianceTableText(t, show, "members"), u2.Name+" 成员单位 "+allianceToday(srv)) ||
 				!strings.Contains(allianceTableText(t, show, "history"), u2.Name) {
 				t.Errorf("after joining again: members %q history %q", allianceTableText(t, show, "members"), allianceTableText(t, show, "history"))
 			}
@@ -422,6 +426,7 @@ func TestAllianceSecretary(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			mine := allianceFixture(t, srv, 310104, "凌云路街道区域化党建联盟", "")
 			other := allianceFixture(t, srv, 310104, "徐家汇街道区域化党建联盟", "")
 			otherCommittee, _ := allianceFixtureCommittee(t, srv, other.ID, 310104)
@@ -435,7 +440,7 @@ func TestAllianceSecretary(t *testing.T) {
 
 			// Memberships of their alliance.
 			for _, u := range []*model.Unit{u1, u2} {
-				res := c.Submit(page, page+"/members", url.Values{"unit_id": {fmt.Sprint(u.ID)}, "rank": {"member"}, "joined_on": {allianceToday()}})
+				res := c.Submit(page, page+"/members", url.Values{"unit_id": {fmt.Sprint(u.ID)}, "rank": {"member"}, "joined_on": {allianceToday(srv)}})
 				if res.Status != http.StatusSeeOther {
 					t.Fatalf("secretary adds a member: %d %.300s", res.Status, res.Body)
 				}
@@ -758,6 +763,7 @@ func TestAllianceAPI(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			srv.CreateUser(t, "xh", model.RoleDistrictAdmin, "district:310104")
 			u1 := allianceFixtureUnit(t, srv, 310104, "上海凌云科技有限公司")
 			u2 := allianceFixtureUnit(t, srv, 310104, "徐汇区凌云社区卫生服务中心")
@@ -788,7 +794,7 @@ func TestAllianceAPI(t *testing.T) {
 				LeftOn   *string `json:"left_on"`
 			}
 			m2 := decode[memberOut](t, res)
-			if res.Status != http.StatusCreated || m2.JoinedOn != allianceToday() {
+			if res.Status != http.StatusCreated || m2.JoinedOn != allianceToday(srv) {
 				t.Fatalf("add member (joined today): %d %s", res.Status, res.Body)
 			}
 			if res := sessionJSON(c, "POST", base+"/members", fmt.Sprintf(`{"unit_id":%d,"rank":"member"}`, u2.ID)); res.Status != http.StatusBadRequest {
@@ -838,7 +844,7 @@ func TestAllianceAPI(t *testing.T) {
 				t.Errorf("leave in the future: %d", res.Status)
 			}
 			res = sessionJSON(c, "POST", fmt.Sprintf("%s/members/%d/leave", base, m1.ID), `{"version":`+versionOf(t, srv, "memberships", m1.ID)+`}`) // no date: left today
-			if got := decode[memberOut](t, res); res.Status != http.StatusOK || got.LeftOn == nil || *got.LeftOn != allianceToday() {
+			if got := decode[memberOut](t, res); res.Status != http.StatusOK || got.LeftOn == nil || *got.LeftOn != allianceToday(srv) {
 				t.Errorf("leave: %d %s", res.Status, res.Body)
 			}
 			if got := decode[committeeOut](t, c.Get(cp)); got.MemberCount != 1 {
