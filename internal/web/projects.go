@@ -233,6 +233,7 @@ type projectsPage struct {
 	CanCreate   bool
 	CanImport   bool
 	ImportURL   string
+	SiteName    string // the site_id filter's site
 	ExportTitle string
 }
 
@@ -274,6 +275,13 @@ func (s *Server) projectsList(c echo.Context) error {
 			s.routeExists("GET /imports/template/projects.xlsx")}
 	if page.CanImport {
 		page.ImportURL = "/imports/new?kind=projects"
+	}
+	if q.SiteID != 0 { // from a service site's page: say which site
+		if rows, err := s.db.ProjectLinkRows(ctx, "service_sites", []int64{q.SiteID}); err != nil {
+			return err
+		} else if len(rows) == 1 {
+			page.SiteName = rows[0].Title
+		}
 	}
 	for y := today.Year() + 1; y >= today.Year()-5; y-- {
 		page.Years = append(page.Years, y)
