@@ -91,9 +91,6 @@ func crawl(t *testing.T, c *testenv.Client, e *echo.Echo, base, user string) int
 		}
 		res := c.Do(req)
 		switch {
-		case (res.Status == http.StatusForbidden || res.Status == http.StatusNotFound || res.Status >= 500) && crawlFixedElsewhere(tg.url):
-			t.Logf("%s: GET %s (drawn on %s) answers %d: fixed on another branch", user, tg.url, tg.from, res.Status)
-			continue
 		case res.Status == http.StatusForbidden || res.Status == http.StatusNotFound || res.Status >= 500:
 			t.Errorf("%s: GET %s (drawn on %s) answers %d", user, tg.url, tg.from, res.Status)
 			continue
@@ -137,14 +134,6 @@ func crawlRouteKey(e *echo.Echo, raw string) string {
 		return path
 	}
 	return ctx.Path()
-}
-
-// crawlFixedElsewhere names the refusals whose fix is being made on another
-// branch at the same time (the project page's 服务阵地 link to /sites/ID,
-// whose route is /service-sites/ID): they are logged, not failed. Remove an
-// entry once its fix is merged.
-func crawlFixedElsewhere(u string) bool {
-	return strings.HasPrefix(u, "/sites/")
 }
 
 // crawlSkip leaves out what a crawl must not follow: logging out, changing

@@ -214,7 +214,7 @@ func TestMembersReadTheirAllianceAndConvenorsRunTheirCommittee(t *testing.T) {
 			mship := allianceMembership(t, srv, a, e.units["member"], store.MembershipsCurrent)
 			apage := fmt.Sprintf("/alliances/%d", a)
 			edit := fmt.Sprintf("%s/members/%d", apage, mship.ID)
-			if res := sec.Submit(apage, edit+"/leave", url.Values{"left_on": {allianceToday()}}); res.Status != http.StatusSeeOther {
+			if res := sec.Submit(apage, edit+"/leave", url.Values{"left_on": {allianceToday(srv)}}); res.Status != http.StatusSeeOther {
 				t.Fatalf("leave: %d", res.Status)
 			}
 			for i, p := range pages {

@@ -233,6 +233,7 @@ type projectsPage struct {
 	CanCreate   bool
 	CanImport   bool
 	ImportURL   string
+	SiteName    string // the site_id filter's site
 	ExportTitle string
 }
 
@@ -274,6 +275,13 @@ func (s *Server) projectsList(c echo.Context) error {
 			s.routeExists("GET /imports/template/projects.xlsx")}
 	if page.CanImport {
 		page.ImportURL = "/imports/new?kind=projects"
+	}
+	if q.SiteID != 0 { // from a service site's page: say which site
+		if rows, err := s.db.ProjectLinkRows(ctx, "service_sites", []int64{q.SiteID}); err != nil {
+			return err
+		} else if len(rows) == 1 {
+			page.SiteName = rows[0].Title
+		}
 	}
 	for y := today.Year() + 1; y >= today.Year()-5; y-- {
 		page.Years = append(page.Years, y)
@@ -856,23 +864,34 @@ func (s *Server) projectNominate(c echo.Context) error {
 
 // needProjectDraftButton answers the 立项草稿 button of a need's page (an
 // htmx fragment): the button when the user may draft a project of the
-// need's alliance and the need has accepted claims and no open project,
-// nothing (204) otherwise; 404 for a need the user does not see.
+// need's alliance and the need has accepted claims and no open project;
+// for who could draft, what is missing (no accepted claim, a project under
+// way); nothing (204) for the others; 404 for a need the user does not see.
 func (s *Server) needProjectDraftButton(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	ok, err := service.NewProjectDrafts(s.deps()).CanDraft(c.Request().Context(), actor(c), id)
+	st, err := service.NewProjectDrafts(s.deps()).DraftState(c.Request().Context(), actor(c), id)
 	if err != nil { // a need the user may not see answers 404
 		return err
 	}
-	if !ok {
+	if st == service.DraftNotMine {
 		return c.NoContent(http.StatusNoContent)
 	}
 	v := s.view(c, "")
-	v.Data = id
+	v.Data = projectDraftButton{NeedID: id, Missing: st}
+	if st == service.DraftReady {
+		v.Data = projectDraftButton{NeedID: id}
+	}
 	return s.render.Render(c, http.StatusOK, "projects/draft_button", "content", v)
+}
+
+// projectDraftButton is the Data of projects/draft_button: the need, and
+// what is missing ("" when the button shows).
+type projectDraftButton struct {
+	NeedID  int64
+	Missing string
 }
 
 func (s *Server) needProjectDraft(c echo.Context) error {

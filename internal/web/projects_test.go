@@ -345,8 +345,9 @@ func TestProjectPagesLifecycle(t *testing.T) {
 			}
 			id := projectIDFrom(t, res.Location(), "/projects/")
 			pp := fmt.Sprintf("/projects/%d", id)
-			if b := s.sec.Get(needPath + "/project-draft"); b.Status != http.StatusNoContent {
-				t.Errorf("the button stays after the draft: %d", b.Status)
+			if b := s.sec.Get(needPath + "/project-draft"); b.Status != http.StatusOK || projectHas(t, b, "#project-draft") ||
+				!strings.Contains(projectText(t, b, "#project-draft-missing"), "已有未结束的项目") {
+				t.Errorf("the button stays after the draft, or no word why: %d %s", b.Status, b.Body)
 			}
 
 			// Fill in the dates and the budget, then submit.

@@ -171,9 +171,13 @@ func TestProjectPagesFilesSitesDrafts(t *testing.T) {
 			if dl := s.rev.Get(href); dl.Status != http.StatusOK {
 				t.Errorf("the reviewer downloads %s: %d", href, dl.Status)
 			}
-			// A submitted project still takes files (the secretary answers a question).
+			// A submitted project still takes files (the secretary answers a
+			// question), on the page and over the API, as 申报材料.
 			if !projectHas(t, s.sec.Get(page), "#files-form") {
 				t.Error("a submitted project offers no upload")
+			}
+			if res := projectUpload(t, s.sec, fmt.Sprintf("/api/v1/projects/%d/attachments", p.ID), "场地书面同意.pdf", projectPDF); res.Status != http.StatusCreated || !strings.Contains(res.Body, `"purpose":"application"`) {
+				t.Errorf("API upload to a submitted project: %d %s", res.Status, res.Body)
 			}
 
 			// Service sites: one of 310104 with two projects, one of them of
@@ -197,6 +201,11 @@ func TestProjectPagesFilesSitesDrafts(t *testing.T) {
 			res = s.sec.Get(fmt.Sprintf("/api/v1/projects?site_id=%d", site.ID))
 			if !strings.Contains(res.Body, `"total":1`) || !strings.Contains(res.Body, fmt.Sprintf(`"id":%d,`, p.ID)) {
 				t.Errorf("site filter: %.300s", res.Body)
+			}
+			res = s.sec.Get(fmt.Sprintf("/projects?site_id=%d", site.ID))
+			if got := projectText(t, res, "table.table tbody"); !strings.Contains(got, p.Title) || strings.Contains(got, fp.Title) ||
+				!strings.Contains(projectText(t, res, "#site-filter"), "凌云社区党群服务中心") {
+				t.Errorf("the list of a site: %q", got)
 			}
 			if res := s.sec.Get(fmt.Sprintf("/api/v1/projects?site_id=%d", other.ID)); !strings.Contains(res.Body, `"total":0`) {
 				t.Errorf("site filter, no project: %.300s", res.Body)
