@@ -85,6 +85,9 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 				b := testenv.NewBrowser(t)
 				b.Run(chromedp.EmulateViewport(sz.w, sz.h))
 				b.Navigate(srv.URL + "/login")
+				if p := testenv.RunValue(b, chromedp.Evaluate[layoutProbeResult](layoutProbe)); p.Scroll > p.Inner {
+					t.Errorf("/login at %d px: the page is %d px wide (sticking out: %s)", sz.w, p.Scroll, p.Over)
+				}
 				b.SendKeys(`#username`, user)
 				b.SendKeys(`#password`, testenv.Password)
 				b.Submit(`form[action="/login"]`)
