@@ -611,6 +611,8 @@ const (
 	MsgImportNeedAlliance = "import.needs_alliance_only"
 	// MsgImportBadVisibilityRow: the 可见范围 cell names no visibility.
 	MsgImportBadVisibilityRow = "import.row_bad_visibility"
+	// MsgImportSiteNotVenue: a site named for a resource that is not a venue.
+	MsgImportSiteNotVenue = "import.row_site_not_venue"
 )
 
 // listImport is what the needs and resources imports share: the target

@@ -28,6 +28,15 @@ func TestProjectNeedsFollow(t *testing.T) {
 			return n.ID
 		}
 		claimed, published, closed := need(model.NeedClaimed), need(model.NeedPublished), need(model.NeedClosed)
+		// A claim still pending on the published need when the project is
+		// approved: the need takes no more claims, so it is closed, and the
+		// lead unit's contact told why.
+		pid := published
+		pending := &model.Claim{Target: model.TargetNeed, NeedID: &pid, AllianceID: w.alliance.ID, DistrictID: 310104,
+			ClaimantUnitID: w.lead, Quantity: 2, Status: model.ClaimPending}
+		if err := db.CreateClaim(ctx, pending); err != nil {
+			t.Fatal(err)
+		}
 		in := w.input()
 		in.NeedIDs = []int64{claimed, published, closed}
 		p, err := w.svc.Create(ctx, as(w.secretary), in)
@@ -59,6 +68,14 @@ func TestProjectNeedsFollow(t *testing.T) {
 		want("submitted", map[int64]string{claimed: model.NeedClaimed, published: model.NeedPublished, closed: model.NeedClosed})
 		fire(w.reviewer, model.ProjectActionApprove, service.ActionInput{})
 		want("approved", map[int64]string{claimed: model.NeedInProject, published: model.NeedInProject, closed: model.NeedClosed})
+		if c, err := db.ClaimByID(ctx, pending.ID); err != nil || c.Status != model.ClaimRejected || c.Reason != "需求已立项，不再接受认领" {
+			t.Errorf("the pending claim on a need taken into the project: %+v %v", c, err)
+		}
+		var told int
+		if err := db.SQL().QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM notifications WHERE user_id = %d AND kind = '%s' AND subject_id = %d",
+			w.leadC.ID, model.NotifyClaimRejected, pending.ID)).Scan(&told); err != nil || told != 1 {
+			t.Errorf("the lead unit was told %d times (%v)", told, err)
+		}
 		fire(w.leadC, model.ProjectActionStart, service.ActionInput{})
 		ev := &model.Attachment{OwnerKind: model.AttachOwnerProject, OwnerID: p.ID, FileName: "验收.pdf", ContentType: "application/pdf",
 			SizeBytes: 4, Sha256: "01", StoredPath: "attachments/01/01"}

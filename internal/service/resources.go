@@ -437,10 +437,15 @@ func (h *resourceHandler) Check(ctx context.Context, row importer.Row) (string, 
 		Capacity: listImportNumber(ve, "capacity", h.cell(row, "capacity")), Measure: h.code(model.DictMeasure, h.cell(row, "measure")),
 		Visibility: h.visibility(h.cell(row, "visibility"))}
 	if v := h.cell(row, "service_site_id"); v != "" {
-		if id, ok := h.sites[v]; ok {
-			in.ServiceSiteID = &id
-		} else {
+		id, ok := h.sites[v]
+		switch {
+		case !ok:
 			ve.AddArgs("service_site_id", MsgImportBadSiteRow, v)
+		case in.Kind != model.ResourceKindVenue && in.Kind != "":
+			// Only a venue names a site: the form would drop it, a sheet says so.
+			ve.AddArgs("service_site_id", MsgImportSiteNotVenue, v, h.cell(row, "kind"))
+		default:
+			in.ServiceSiteID = &id
 		}
 	}
 	for field, dst := range map[string]**time.Time{"available_from": &in.AvailableFrom, "available_until": &in.AvailableUntil} {

@@ -448,37 +448,51 @@ func TestClaimPages(t *testing.T) {
 			if res.Status != http.StatusSeeOther || res.Location() != "/claims?view=decide" {
 				t.Fatalf("accept: %d %s", res.Status, res.Location())
 			}
-			// 5 more no longer fit: 409, the page says what remains.
+			// 5 more no longer fit: accepting 6 closed that claim (rejected,
+			// its page says why), so accepting it now answers 422.
+			if got := squeeze(s.ownerC.Get(page).Doc(t).Find("#main").Text()); !strings.Contains(got, "需求剩余 4 人次，不足认领的 5 人次") {
+				t.Errorf("the closed claim's page: %s", got)
+			}
 			res = s.ownerC.Submit(page, page+"/accept", url.Values{"version": {fmt.Sprint(five.Version)}})
-			if res.Status != http.StatusConflict || !strings.Contains(res.Doc(t).Find("#claim-refusal").Text(), "目前仅剩 4 人次") {
-				t.Fatalf("exceeding accept: %d %s", res.Status, squeeze(res.Doc(t).Find("#claim-refusal").Text()))
+			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "该认领已拒绝") {
+				t.Fatalf("accepting the closed claim: %d", res.Status)
 			}
 			// Accepting the accepted one again: 422 naming its state.
 			res = s.ownerC.Submit(page6, page6+"/accept", url.Values{})
 			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "该认领已接受") {
 				t.Errorf("second accept: %d", res.Status)
 			}
-			// The claimant cannot withdraw the accepted claim (422) but may the other.
+			// The claimant can withdraw neither the accepted claim nor the closed one (422).
 			res = s.claimC.Submit(page6, page6+"/withdraw", url.Values{})
 			if res.Status != http.StatusUnprocessableEntity {
 				t.Errorf("withdrawing an accepted claim: %d", res.Status)
 			}
 			res = s.claimC.Submit(page, page+"/withdraw", url.Values{"version": {fmt.Sprint(five.Version)}})
-			if res.Status != http.StatusSeeOther {
-				t.Fatalf("withdraw: %d", res.Status)
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("withdrawing the closed claim: %d", res.Status)
 			}
 			need, err := s.srv.DB.NeedByID(context.Background(), s.need.ID)
 			if err != nil || need.AcceptedQuantity != 6 || need.Status != model.NeedPartlyClaimed {
 				t.Fatalf("need after: %+v %v", need, err)
 			}
 
-			// The claimant's inbox: 已接受, then read.
-			if got := bell(t, s.claimC); got != "1" {
+			// The claimant's inbox: 已接受 and 已拒绝 with the reason, then read.
+			if got := bell(t, s.claimC); got != "2" {
 				t.Errorf("claimant's bell: %q", got)
 			}
 			inbox := s.claimC.Get("/inbox")
-			item := inbox.Doc(t).Find("tr.inbox-unread")
-			if inbox.Status != http.StatusOK || item.Length() != 1 || !strings.Contains(item.Text(), "已接受") || !strings.Contains(item.Text(), "6 人次") {
+			unread := inbox.Doc(t).Find("tr.inbox-unread")
+			var item *goquery.Selection
+			closedTold := false
+			unread.Each(func(_ int, tr *goquery.Selection) {
+				switch txt := tr.Text(); {
+				case strings.Contains(txt, "已接受") && strings.Contains(txt, "6 人次"):
+					item = tr
+				case strings.Contains(txt, "已拒绝") && strings.Contains(txt, "需求剩余 4 人次，不足认领的 5 人次"):
+					closedTold = true
+				}
+			})
+			if inbox.Status != http.StatusOK || unread.Length() != 2 || item == nil || !closedTold {
 				t.Fatalf("claimant's inbox: %d %s", inbox.Status, squeeze(inbox.Doc(t).Find("#inbox").Text()))
 			}
 			openHref, _ := item.Find(`a[href^="/inbox/"]`).Attr("href")
@@ -486,14 +500,14 @@ func TestClaimPages(t *testing.T) {
 			if res.Status != http.StatusSeeOther || res.Location() != page6 {
 				t.Errorf("open the notification: %d %s", res.Status, res.Location())
 			}
-			if got := bell(t, s.claimC); got != "" {
-				t.Errorf("bell after reading: %q", got)
+			if got := bell(t, s.claimC); got != "1" {
+				t.Errorf("bell after reading one: %q", got)
 			}
 			// Another's notification is not found.
 			if res := s.ownerC.Get(openHref); res.Status != http.StatusNotFound {
 				t.Errorf("another's notification: %d", res.Status)
 			}
-			// The owner marks everything read (2 claims, 1 withdrawal).
+			// The owner marks everything read (2 claims).
 			res = s.ownerC.Submit("/inbox", "/inbox/read-all", url.Values{})
 			if res.Status != http.StatusSeeOther || bell(t, s.ownerC) != "" {
 				t.Errorf("read all: %d", res.Status)
@@ -627,21 +641,26 @@ func TestClaimAPI(t *testing.T) {
 			if got := decode[claimOut](t, res); res.Status != http.StatusOK || got.Status != "accepted" || got.TargetRemaining != 1 {
 				t.Fatalf("accept: %d %s", res.Status, res.Body)
 			}
-			// 2 more than the 1 left: 409 naming it.
+			// 2 more than the 1 left: that claim was closed by the accept
+			// (rejected with the reason), so accepting it answers 422.
+			if got := decode[claimOut](t, s.sec.Get(fmt.Sprintf("/api/v1/claims/%d", c2.ID))); got.Status != "rejected" || got.Reason != "资源剩余 1 场，不足认领的 2 场" {
+				t.Errorf("the claim that no longer fits: %+v", got)
+			}
 			res = sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/accept", c2.ID), withVersion(t, s.srv, "claims", c2.ID, ""))
-			if e := decode[claimAPIErr](t, res); res.Status != http.StatusConflict || !strings.Contains(e.Error.Message, "目前仅剩 1 场") {
-				t.Errorf("exceed: %d %s", res.Status, res.Body)
+			if e := decode[claimAPIErr](t, res); res.Status != http.StatusUnprocessableEntity || e.Error.Code != "claim_not_pending" {
+				t.Errorf("accepting the closed claim: %d %s", res.Status, res.Body)
 			}
 			// Not allowed in the state: 422 with the reason.
 			res = sessionJSON(s.claimC, "POST", fmt.Sprintf("/api/v1/claims/%d/withdraw", c1.ID), withVersion(t, s.srv, "claims", c1.ID, ""))
 			if e := decode[claimAPIErr](t, res); res.Status != http.StatusUnprocessableEntity || e.Error.Code != "claim_not_pending" || !strings.Contains(e.Error.Message, "已接受") {
 				t.Errorf("withdraw accepted: %d %s", res.Status, res.Body)
 			}
-			// Reject needs a reason.
-			if res := sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/reject", c2.ID), `{}`); res.Status != http.StatusBadRequest {
+			// Reject needs a reason (a claim of the 1 left, which still fits).
+			c3 := decode[claimOut](t, sessionJSON(s.claimC, "POST", "/api/v1/claims", body(1)))
+			if res := sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/reject", c3.ID), withVersion(t, s.srv, "claims", c3.ID, `{}`)); res.Status != http.StatusBadRequest {
 				t.Errorf("reject without reason: %d", res.Status)
 			}
-			res = sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/reject", c2.ID), withVersion(t, s.srv, "claims", c2.ID, `{"reason":"场地已满"}`))
+			res = sessionJSON(s.sec, "POST", fmt.Sprintf("/api/v1/claims/%d/reject", c3.ID), withVersion(t, s.srv, "claims", c3.ID, `{"reason":"场地已满"}`))
 			if got := decode[claimOut](t, res); res.Status != http.StatusOK || got.Status != "rejected" || got.Reason != "场地已满" {
 				t.Errorf("reject: %d %s", res.Status, res.Body)
 			}
@@ -660,8 +679,9 @@ func TestClaimAPI(t *testing.T) {
 				Total int64  `json:"total"`
 			}
 			ns := decode[notes](t, s.claimC.Get("/api/v1/notifications?sort=newest"))
-			if ns.Total != 2 || ns.Items[0].Kind != model.NotifyClaimRejected || !strings.Contains(ns.Items[0].Message, "场地已满") ||
-				ns.Items[1].Kind != model.NotifyClaimAccepted || ns.Items[1].Params.ClaimID != c1.ID {
+			if ns.Total != 3 || ns.Items[0].Kind != model.NotifyClaimRejected || !strings.Contains(ns.Items[0].Message, "场地已满") ||
+				ns.Items[1].Kind != model.NotifyClaimRejected || ns.Items[1].Params.ClaimID != c2.ID || !strings.Contains(ns.Items[1].Message, "资源剩余 1 场") ||
+				ns.Items[2].Kind != model.NotifyClaimAccepted || ns.Items[2].Params.ClaimID != c1.ID {
 				t.Fatalf("notifications: %+v", ns)
 			}
 			res = sessionJSON(s.claimC, "POST", fmt.Sprintf("/api/v1/notifications/%d/read", ns.Items[0].ID), "")
@@ -671,11 +691,11 @@ func TestClaimAPI(t *testing.T) {
 			if res := sessionJSON(s.ownerC, "POST", fmt.Sprintf("/api/v1/notifications/%d/read", ns.Items[1].ID), ""); res.Status != http.StatusNotFound {
 				t.Errorf("reading another's: %d", res.Status)
 			}
-			if l := decode[notes](t, s.claimC.Get("/api/v1/notifications?unread=true")); l.Total != 1 {
+			if l := decode[notes](t, s.claimC.Get("/api/v1/notifications?unread=true")); l.Total != 2 {
 				t.Errorf("unread: %+v", l)
 			}
 			res = sessionJSON(s.claimC, "POST", "/api/v1/notifications/read-all", "")
-			if res.Status != http.StatusOK || !strings.Contains(res.Body, `"marked":1`) {
+			if res.Status != http.StatusOK || !strings.Contains(res.Body, `"marked":2`) {
 				t.Errorf("read-all: %d %s", res.Status, res.Body)
 			}
 		})
@@ -684,7 +704,9 @@ func TestClaimAPI(t *testing.T) {
 
 // TestClaimsConcurrentAcceptHTTP: 50 pending claims of 1 on a resource of
 // capacity 10, accepted at once through the API by the secretary: exactly
-// 10 answer 200 and 40 answer 409.
+// 10 answer 200; the 40 others are refused, with 409 (no more left) or, once
+// the resource is used up and its pending claims closed, 422 (no longer
+// pending).
 func TestClaimsConcurrentAcceptHTTP(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
@@ -714,8 +736,8 @@ func TestClaimsConcurrentAcceptHTTP(t *testing.T) {
 			for _, st := range statuses {
 				count[st]++
 			}
-			if count[http.StatusOK] != 10 || count[http.StatusConflict] != 40 {
-				t.Fatalf("statuses: %v; want 10 × 200 and 40 × 409", count)
+			if count[http.StatusOK] != 10 || count[http.StatusConflict]+count[http.StatusUnprocessableEntity] != 40 {
+				t.Fatalf("statuses: %v; want 10 × 200 and 40 × 409 or 422", count)
 			}
 			got, err := s.srv.DB.ResourceByID(context.Background(), r.ID)
 			if err != nil || got.AcceptedQuantity != 10 || got.Status != model.ResourceExhausted {

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,6 +85,9 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 				b := testenv.NewBrowser(t)
 				b.Run(chromedp.EmulateViewport(sz.w, sz.h))
 				b.Navigate(srv.URL + "/login")
+				if p := testenv.RunValue(b, chromedp.Evaluate[layoutProbeResult](layoutProbe)); p.Scroll > p.Inner {
+					t.Errorf("/login at %d px: the page is %d px wide (sticking out: %s)", sz.w, p.Scroll, p.Over)
+				}
 				b.SendKeys(`#username`, user)
 				b.SendKeys(`#password`, testenv.Password)
 				b.Submit(`form[action="/login"]`)
@@ -96,8 +101,19 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 					b.Navigate(srv.URL + href)
 					b.WaitVisible(`#main`)
 					if narrow {
-						if d := testenv.RunValue(b, chromedp.Evaluate[string](`(() => { const a = document.querySelector("#main table tbody a[href^='/']"); return a ? a.getAttribute("href") : ""; })()`)); d != "" && !strings.Contains(d, "export") {
-							details = append(details, d)
+						// The first row's page and the forms the page offers (新增, 导入).
+						more := testenv.RunValue(b, chromedp.Evaluate[[]string](`(() => {
+	const out = [];
+	const a = document.querySelector("#main table tbody a[href^='/']");
+	if (a) out.push(a.getAttribute("href"));
+	for (const f of document.querySelectorAll("#main .toolbar a.btn[href^='/'], #main .page-actions a.btn[href^='/']")) out.push(f.getAttribute("href"));
+	return out;
+})()`))
+						for _, d := range more {
+							file, _, _ := strings.Cut(d, "?")
+							if d != "" && !strings.Contains(d, "export") && !strings.Contains(d, "format=") && path.Ext(file) == "" && !slices.Contains(details, d) {
+								details = append(details, d)
+							}
 						}
 					}
 					p := testenv.RunValue(b, chromedp.Evaluate[layoutProbeResult](layoutProbe))
@@ -152,7 +168,7 @@ func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 					if p.Scroll > p.Inner {
 						t.Errorf("%s at %d px: the page is %d px wide (sticking out: %s)", href, sz.w, p.Scroll, p.Over)
 					}
-					if i < 3 {
+					if i < 6 {
 						b.Screenshot(testenv.ArtifactPath(t, fmt.Sprintf("detail%02d%s.png", i, shotName(href))))
 					}
 				}

@@ -101,3 +101,6 @@ func TestMenuLightsOnePageAndTheFavicon(t *testing.T) {
 		})
 	}
 }
+
+// The favicon is public, like the static files.
+func init() { matrix = append(matrix, matrixRow{"GET", "/favicon.ico", nil, true}) }
