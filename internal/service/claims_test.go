@@ -225,11 +225,11 @@ func TestClaimCoverage(t *testing.T) {
 		// fits: 4 accepted + 7 > 10 answers 409 naming the 6 that remain.
 		c4 := w.claim(w.claimantContact, onNeed(6))
 		c5 := w.claim(w.claimantContact, onNeed(6))
-		if _, err := w.svc.Accept(ctx, w.sec, c3.ID, 0); err != nil {
+		if _, err := w.svc.Accept(ctx, w.sec, c3.ID, c3.Version); err != nil {
 			t.Fatal(err)
 		}
 		coverage(model.CoverageComplete, model.NeedClaimed, 10)
-		_, err = w.svc.Accept(ctx, w.sec, c4.ID, 0)
+		_, err = w.svc.Accept(ctx, w.sec, c4.ID, c4.Version)
 		var ce *model.ConflictError
 		if !errors.As(err, &ce) || ce.Message != "claim.exceeds" || len(ce.Args) != 2 || fmt.Sprint(ce.Args[0]) != "0" || ce.Args[1] != "人次" {
 			t.Fatalf("accept past the quantity: %#v", err)
