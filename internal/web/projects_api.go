@@ -971,7 +971,7 @@ func init() {
 			model.ProjectActionEvaluate: "Evaluate with score 0–100, grade excellent | good | fair | poor and a comment (completed → evaluated; district reviewer)",
 			model.ProjectActionCancel:   "Cancel with a reason: the secretary before approval, the district reviewer after",
 		}[a]
-		apiDocs["POST /api/v1/projects/:id/"+a] = doc(summary+". Not allowed in the current state: 422 naming it and what is allowed", "ProjectAction", "Project")
+		apiDocs["POST /api/v1/projects/:id/"+a] = doc(summary+". Carry the project's version (missing: 400; stale: 409). Not allowed in the current state: 422 naming it and what is allowed", "ProjectAction", "Project")
 	}
 	apiDocs["GET /api/v1/projects/:id/updates"] = apiDoc{Tag: "projects", Summary: "Progress updates, latest day first, with their attachments", Response: "list:ProjectUpdate", Query: withList(map[string]string{"sort": "happened_on"})}
 	apiDocs["POST /api/v1/projects/:id/updates"] = doc("Report progress (approved or running projects; the contacts of its units and the secretary); attachment_ids move uploaded files to the update; answers 201", "ProjectUpdateInput", "ProjectUpdate")
@@ -985,8 +985,8 @@ func init() {
 	apiDocs["GET /api/v1/cases"] = apiDoc{Tag: "cases", Summary: "The case library: selected cases for everyone logged in; nominations where you nominate or select", Response: "list:Case",
 		Query: withList(map[string]string{"year": "year", "district_id": "district code", "theme": "theme (need_category code)", "level": "best | excellent", "status": "nominated | selected | declined", "sort": "nominated_at | year"})}
 	apiDocs["GET /api/v1/cases/:id"] = apiDoc{Tag: "cases", Summary: "One case", Response: "Case"}
-	apiDocs["POST /api/v1/cases/:id/select"] = apiDoc{Tag: "cases", Summary: "Select a nominated case as best | excellent with a write-up (district reviewer)", Body: "CaseInput", Response: "Case"}
-	apiDocs["POST /api/v1/cases/:id/decline"] = apiDoc{Tag: "cases", Summary: "Decline a nominated case (district reviewer)", Body: "VersionInput", Response: "Case"}
+	apiDocs["POST /api/v1/cases/:id/select"] = apiDoc{Tag: "cases", Summary: "Select a nominated case as best | excellent with a write-up (district reviewer); carry version, a stale one answers 409", Body: "CaseInput", Response: "Case"}
+	apiDocs["POST /api/v1/cases/:id/decline"] = apiDoc{Tag: "cases", Summary: "Decline a nominated case (district reviewer); body {\"version\": n}, stale answers 409", Body: "VersionInput", Response: "Case"}
 
 	day := schema{"type": "string", "format": "date", "nullable": true}
 	nullInt := schema{"type": "integer", "format": "int64", "nullable": true}
@@ -1018,7 +1018,7 @@ func init() {
 		}
 	}
 	apiSchemas["ProjectPatch"] = obj([]string{"version"}, patch)
-	apiSchemas["ProjectAction"] = obj(nil, map[string]schema{"version": integer, "comment": str, "reason": str, "private_note": str,
+	apiSchemas["ProjectAction"] = obj([]string{"version"}, map[string]schema{"version": integer, "comment": str, "reason": str, "private_note": str,
 		"score": {"type": "integer", "minimum": 0, "maximum": 100}, "grade": {"type": "string", "enum": model.ProjectGrades},
 		"closing_report": str, "evidence_ids": ids})
 	att := obj(nil, map[string]schema{"id": integer, "file_name": str, "content_type": str, "size_bytes": integer, "sha256": str,
@@ -1042,5 +1042,5 @@ func init() {
 		"status": {"type": "string", "enum": []string{model.CaseNominated, model.CaseSelected, model.CaseDeclined}}, "grade": str,
 		"score": nullInt, "nominated_by": nullInt, "nominated_at": dateTime, "selected_by": nullInt, "selected_at": nullTime, "version": integer})
 	apiSchemas["CaseInput"] = obj(nil, map[string]schema{"theme": str, "level": {"type": "string", "enum": []string{model.CaseLevelBest, model.CaseLevelExcellent}},
-		"write_up": str, "version": integer})
+		"write_up": str, "version": {"type": "integer", "description": "required to select or decline: the case's version read (stale answers 409); not on nominate"}})
 }
