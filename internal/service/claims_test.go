@@ -237,7 +237,7 @@ func TestClaimCoverage(t *testing.T) {
 		// 6 more make 10: the need is claimed in full, and the pending claim
 		// that no longer fits (c4, 6 more) is closed with it: rejected, with
 		// the reason, by the one who accepted.
-		if _, err := w.svc.Accept(ctx, w.sec, c3.ID, 0); err != nil {
+		if _, err := w.svc.Accept(ctx, w.sec, c3.ID, c3.Version); err != nil {
 			t.Fatal(err)
 		}
 		coverage(model.CoverageComplete, model.NeedClaimed, 10)

@@ -60,7 +60,7 @@ func TestProjectNeedsFollow(t *testing.T) {
 		}
 		fire := func(u *model.User, action string, in service.ActionInput) {
 			t.Helper()
-			if _, err := w.svc.Fire(ctx, as(u), p.ID, action, in); err != nil {
+			if _, err := w.svc.Fire(ctx, as(u), p.ID, action, atVersion(in, storedVersion(t, w.db, "projects", p.ID))); err != nil {
 				t.Fatalf("%s: %v", action, err)
 			}
 		}

@@ -147,7 +147,7 @@ func TestProjectTransitionsService(t *testing.T) {
 				for _, role := range model.ProjectRoleNames {
 					p, evidence := w.inStatus(t, status)
 					want, wantErr := model.ProjectFire(action, status, []string{role})
-					got, err := w.svc.Fire(ctx, as(people[role]), p.ID, action, actionInput(action, evidence))
+					got, err := w.svc.Fire(ctx, as(people[role]), p.ID, action, atVersion(actionInput(action, evidence), storedVersion(t, w.db, "projects", p.ID)))
 					name := fmt.Sprintf("%s %s as %s", action, status, role)
 					var re *model.RuleError
 					switch {
@@ -205,7 +205,7 @@ func TestProjectLifecycle(t *testing.T) {
 		}
 		fire := func(u *model.User, action string, in service.ActionInput) *model.Project {
 			t.Helper()
-			out, err := w.svc.Fire(ctx, as(u), p.ID, action, in)
+			out, err := w.svc.Fire(ctx, as(u), p.ID, action, atVersion(in, storedVersion(t, w.db, "projects", p.ID)))
 			if err != nil {
 				t.Fatalf("%s as %s: %v", action, u.Username, err)
 			}
@@ -221,7 +221,7 @@ func TestProjectLifecycle(t *testing.T) {
 			t.Fatalf("reviewer's inbox: %+v %v", l.Items, err)
 		}
 		// A return needs a reason; it is shown on the project, and a private note only to reviewers.
-		if _, err := w.svc.Fire(ctx, as(w.reviewer), p.ID, model.ProjectActionReturn, service.ActionInput{}); allianceFields(err)["reason"] != model.MsgRequired {
+		if _, err := w.svc.Fire(ctx, as(w.reviewer), p.ID, model.ProjectActionReturn, atVersion(service.ActionInput{}, storedVersion(t, w.db, "projects", p.ID))); allianceFields(err)["reason"] != model.MsgRequired {
 			t.Fatalf("return without a reason: %v", err)
 		}
 		p = fire(w.reviewer, model.ProjectActionReturn, service.ActionInput{Reason: "请补充资金来源", PrivateNote: "预算偏高"})
@@ -267,7 +267,7 @@ func TestProjectLifecycle(t *testing.T) {
 			t.Fatalf("stale edit: %v", err)
 		}
 		// The lead unit's contact starts it; the partner reports progress but may not approve or start.
-		if _, err := w.svc.Fire(ctx, as(w.partnerC), p.ID, model.ProjectActionStart, service.ActionInput{}); !errors.Is(err, model.ErrForbidden) {
+		if _, err := w.svc.Fire(ctx, as(w.partnerC), p.ID, model.ProjectActionStart, atVersion(service.ActionInput{}, storedVersion(t, w.db, "projects", p.ID))); !errors.Is(err, model.ErrForbidden) {
 			t.Fatalf("partner starting: %v", err)
 		}
 		p = fire(w.leadC, model.ProjectActionStart, service.ActionInput{})
@@ -286,11 +286,11 @@ func TestProjectLifecycle(t *testing.T) {
 			t.Fatalf("updates: %+v %v", ul, err)
 		}
 		// Complete needs a report and evidence of this project.
-		if _, err := w.svc.Fire(ctx, as(w.secretary), p.ID, model.ProjectActionComplete, service.ActionInput{ClosingReport: "已完成"}); allianceFields(err)["evidence_ids"] == "" {
+		if _, err := w.svc.Fire(ctx, as(w.secretary), p.ID, model.ProjectActionComplete, atVersion(service.ActionInput{ClosingReport: "已完成"}, storedVersion(t, w.db, "projects", p.ID))); allianceFields(err)["evidence_ids"] == "" {
 			t.Fatalf("complete without evidence: %v", err)
 		}
 		_, evidence := w.inStatus(t, model.ProjectDraft) // another project's file
-		if _, err := w.svc.Fire(ctx, as(w.secretary), p.ID, model.ProjectActionComplete, service.ActionInput{ClosingReport: "已完成", EvidenceIDs: []int64{evidence}}); allianceFields(err)["evidence_ids"] != "project.bad_evidence" {
+		if _, err := w.svc.Fire(ctx, as(w.secretary), p.ID, model.ProjectActionComplete, atVersion(service.ActionInput{ClosingReport: "已完成", EvidenceIDs: []int64{evidence}}, storedVersion(t, w.db, "projects", p.ID))); allianceFields(err)["evidence_ids"] != "project.bad_evidence" {
 			t.Fatalf("complete with another's evidence: %v", err)
 		}
 		a := &model.Attachment{OwnerKind: model.AttachOwnerProject, OwnerID: p.ID, FileName: "验收.pdf", ContentType: "application/pdf", SizeBytes: 1, Sha256: "1", StoredPath: "x"}
@@ -300,7 +300,7 @@ func TestProjectLifecycle(t *testing.T) {
 		p = fire(w.secretary, model.ProjectActionComplete, service.ActionInput{ClosingReport: "电梯已投入使用", EvidenceIDs: []int64{a.ID}})
 		// Evaluate: score 0–100 and a grade.
 		bad := 101
-		if _, err := w.svc.Fire(ctx, as(w.reviewer), p.ID, model.ProjectActionEvaluate, service.ActionInput{Score: &bad, Grade: "top", Comment: "x"}); allianceFields(err)["score"] == "" || allianceFields(err)["grade"] == "" {
+		if _, err := w.svc.Fire(ctx, as(w.reviewer), p.ID, model.ProjectActionEvaluate, atVersion(service.ActionInput{Score: &bad, Grade: "top", Comment: "x"}, storedVersion(t, w.db, "projects", p.ID))); allianceFields(err)["score"] == "" || allianceFields(err)["grade"] == "" {
 			t.Fatalf("bad evaluation: %v", err)
 		}
 		p = fire(w.reviewer, model.ProjectActionEvaluate, actionInput(model.ProjectActionEvaluate, 0))
@@ -324,7 +324,7 @@ func TestProjectLifecycle(t *testing.T) {
 		if _, err := w.svc.Select(ctx, as(w.hpReviewer), c.ID, true, service.CaseInput{Level: model.CaseLevelBest, WriteUp: "x"}); !errors.Is(err, model.ErrNotFound) {
 			t.Fatalf("foreign reviewer selecting: %v", err)
 		}
-		c, err = w.svc.Select(ctx, as(w.reviewer), c.ID, true, service.CaseInput{Level: model.CaseLevelBest, WriteUp: "加装电梯的凌云经验"})
+		c, err = w.svc.Select(ctx, as(w.reviewer), c.ID, true, service.CaseInput{Level: model.CaseLevelBest, WriteUp: "加装电梯的凌云经验", Version: c.Version})
 		if err != nil || c.Status != model.CaseSelected || c.Level != model.CaseLevelBest {
 			t.Fatalf("select: %+v %v", c, err)
 		}
@@ -360,14 +360,14 @@ func TestProjectScope(t *testing.T) {
 		ctx := context.Background()
 		w := projectSetup(t, db)
 		p := w.draft(t)
-		p, err := w.svc.Fire(ctx, as(w.secretary), p.ID, model.ProjectActionSubmit, service.ActionInput{})
+		p, err := w.svc.Fire(ctx, as(w.secretary), p.ID, model.ProjectActionSubmit, atVersion(service.ActionInput{}, storedVersion(t, w.db, "projects", p.ID)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.svc.Get(ctx, as(w.hpReviewer), p.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("foreign reviewer get: %v", err)
 		}
-		if _, err := w.svc.Fire(ctx, as(w.hpReviewer), p.ID, model.ProjectActionApprove, service.ActionInput{}); !errors.Is(err, model.ErrNotFound) {
+		if _, err := w.svc.Fire(ctx, as(w.hpReviewer), p.ID, model.ProjectActionApprove, atVersion(service.ActionInput{}, storedVersion(t, w.db, "projects", p.ID))); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("foreign reviewer approve: %v", err)
 		}
 		if _, err := w.svc.Get(ctx, as(w.hpReviewer), p.ID+1000); !errors.Is(err, model.ErrNotFound) {
@@ -377,7 +377,7 @@ func TestProjectScope(t *testing.T) {
 			t.Errorf("changed: %s", cur.Status)
 		}
 		// The partner unit's contact may not approve (403, they see it).
-		if _, err := w.svc.Fire(ctx, as(w.partnerC), p.ID, model.ProjectActionApprove, service.ActionInput{}); !errors.Is(err, model.ErrForbidden) {
+		if _, err := w.svc.Fire(ctx, as(w.partnerC), p.ID, model.ProjectActionApprove, atVersion(service.ActionInput{}, storedVersion(t, w.db, "projects", p.ID))); !errors.Is(err, model.ErrForbidden) {
 			t.Errorf("partner approve: %v", err)
 		}
 		// A project of 黄浦区.
@@ -441,7 +441,7 @@ func TestProjectCodesConcurrent(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				p, err := w.svc.Fire(ctx, as(w.secretary), ids[i], model.ProjectActionSubmit, service.ActionInput{})
+				p, err := w.svc.Fire(ctx, as(w.secretary), ids[i], model.ProjectActionSubmit, atVersion(service.ActionInput{}, storedVersion(t, w.db, "projects", ids[i])))
 				if err == nil {
 					codes[i] = *p.Code
 				}
@@ -467,7 +467,7 @@ func TestProjectCodesConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p, err = w.svc.Fire(ctx, as(w.secretary), p.ID, model.ProjectActionSubmit, service.ActionInput{}); err != nil || *p.Code != "2027-310104-0001" {
+		if p, err = w.svc.Fire(ctx, as(w.secretary), p.ID, model.ProjectActionSubmit, atVersion(service.ActionInput{}, storedVersion(t, w.db, "projects", p.ID))); err != nil || *p.Code != "2027-310104-0001" {
 			t.Fatalf("2027: %v %v", p, err)
 		}
 	})

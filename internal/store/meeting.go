@@ -294,14 +294,15 @@ func (db *DB) SetLettersSigned(ctx context.Context, allianceID, meetingID int64,
 	if len(ids) > 0 {
 		q = q.Where("id NOT IN (?)", ids)
 	}
-	if err := q.Updates(map[string]any{"letter_meeting_id": nil, "letter_signed_on": nil, "updated_at": now}).Error; err != nil {
+	// The letter date is a field of the membership's form: a change moves its version.
+	if err := q.Updates(map[string]any{"letter_meeting_id": nil, "letter_signed_on": nil, "version": gorm.Expr("version + 1"), "updated_at": now}).Error; err != nil {
 		return err
 	}
 	if len(ids) == 0 {
 		return nil
 	}
 	return db.conn(ctx).Model(&model.Membership{}).Where("alliance_id = ? AND left_on IS NULL AND id IN (?)", allianceID, ids).
-		Updates(map[string]any{"letter_meeting_id": meetingID, "letter_signed_on": day.UTC(), "updated_at": now}).Error
+		Updates(map[string]any{"letter_meeting_id": meetingID, "letter_signed_on": day.UTC(), "version": gorm.Expr("version + 1"), "updated_at": now}).Error
 }
 
 // MeetingProjectRow is a project as the annual meeting lists it.

@@ -133,8 +133,8 @@ func (s *Server) apiClaimCreate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, toClaimJSON(row))
 }
 
-// claimActionBody is the body of an action; version is optional (when
-// sent, a stale one answers 409), reason is required to reject.
+// claimActionBody is the body of an action; version is required (missing:
+// 400, stale: 409), reason is required to reject.
 type claimActionBody struct {
 	Version int    `json:"version"`
 	Reason  string `json:"reason"`
@@ -187,9 +187,9 @@ func init() {
 	apiDocs["GET /api/v1/claims"] = apiDoc{Tag: "claims", Summary: "List the claims you may read: of your units, on your units' or alliance's needs and resources, or in your district", Response: "list:Claim", Query: filters}
 	apiDocs["POST /api/v1/claims"] = apiDoc{Tag: "claims", Summary: "Claim part of a need or resource your unit can see (not your own) for a unit you are the contact of; quantity at most what remains; answers 201 with the pending claim", Body: "ClaimInput", Response: "Claim"}
 	apiDocs["GET /api/v1/claims/:id"] = apiDoc{Tag: "claims", Summary: "One claim", Response: "Claim"}
-	apiDocs["POST /api/v1/claims/:id/accept"] = apiDoc{Tag: "claims", Summary: "Accept a pending claim (the target's owner unit contact or alliance secretary); 409 with the remaining amount when it would exceed the need's quantity or the resource's capacity; 422 when the claim is no longer pending", Body: "ClaimAction", Response: "Claim"}
-	apiDocs["POST /api/v1/claims/:id/reject"] = apiDoc{Tag: "claims", Summary: "Reject a pending claim with a reason (required)", Body: "ClaimAction", Response: "Claim"}
-	apiDocs["POST /api/v1/claims/:id/withdraw"] = apiDoc{Tag: "claims", Summary: "Withdraw a pending claim of your unit; an accepted claim cannot be withdrawn (422)", Body: "ClaimAction", Response: "Claim"}
+	apiDocs["POST /api/v1/claims/:id/accept"] = apiDoc{Tag: "claims", Summary: "Accept a pending claim (the target's owner unit contact or alliance secretary); 409 with the remaining amount when it would exceed the need's quantity or the resource's capacity; 422 when the claim is no longer pending; carry version (missing: 400; stale: 409)", Body: "ClaimAction", Response: "Claim"}
+	apiDocs["POST /api/v1/claims/:id/reject"] = apiDoc{Tag: "claims", Summary: "Reject a pending claim with a reason (required); carry version, a stale one answers 409", Body: "ClaimAction", Response: "Claim"}
+	apiDocs["POST /api/v1/claims/:id/withdraw"] = apiDoc{Tag: "claims", Summary: "Withdraw a pending claim of your unit (carry version; stale: 409); an accepted claim cannot be withdrawn (422)", Body: "ClaimAction", Response: "Claim"}
 
 	nullInt := schema{"type": "integer", "format": "int64", "nullable": true}
 	target := schema{"type": "string", "enum": []string{model.TargetNeed, model.TargetResource}}
@@ -200,5 +200,5 @@ func init() {
 		"decided_at": nullTime, "reason": str, "version": integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["ClaimInput"] = obj([]string{"target", "claimant_unit_id", "quantity"}, map[string]schema{"target": target,
 		"need_id": nullInt, "resource_id": nullInt, "claimant_unit_id": integer, "quantity": integer, "note": str})
-	apiSchemas["ClaimAction"] = obj(nil, map[string]schema{"version": integer, "reason": str})
+	apiSchemas["ClaimAction"] = obj([]string{"version"}, map[string]schema{"version": {"type": "integer", "description": "the claim's version read; stale answers 409"}, "reason": str})
 }

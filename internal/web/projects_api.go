@@ -987,7 +987,7 @@ func init() {
 			model.ProjectActionEvaluate: "Evaluate with score 0–100 and a comment; the grade follows from the score (excellent ≥ 90, good 80–89, fair 60–79, poor < 60): omit it, or send the matching one (another is a 400 on grade) (completed → evaluated; district reviewer)",
 			model.ProjectActionCancel:   "Cancel with a reason: the secretary before approval, the district reviewer after",
 		}[a]
-		apiDocs["POST /api/v1/projects/:id/"+a] = doc(summary+". Not allowed in the current state: 422 naming it and what is allowed", "ProjectAction", "Project")
+		apiDocs["POST /api/v1/projects/:id/"+a] = doc(summary+". Carry the project's version (missing: 400; stale: 409). Not allowed in the current state: 422 naming it and what is allowed", "ProjectAction", "Project")
 	}
 	apiDocs["GET /api/v1/projects/:id/updates"] = apiDoc{Tag: "projects", Summary: "Progress updates, latest day first, with their attachments", Response: "list:ProjectUpdate", Query: withList(map[string]string{"sort": "happened_on"})}
 	apiDocs["POST /api/v1/projects/:id/updates"] = doc("Report progress (approved or running projects; the contacts of its units and the secretary), dated within the project's life; a lower percent than the report before it needs a reason; attachment_ids move uploaded files to the update; answers 201", "ProjectUpdateInput", "ProjectUpdate")
@@ -1001,8 +1001,8 @@ func init() {
 	apiDocs["GET /api/v1/cases"] = apiDoc{Tag: "cases", Summary: "The case library: selected cases for everyone logged in; nominations where you nominate or select", Response: "list:Case",
 		Query: withList(map[string]string{"year": "year", "district_id": "district code", "theme": "theme (need_category code)", "level": "best | excellent", "status": "nominated | selected | declined", "sort": "nominated_at | year"})}
 	apiDocs["GET /api/v1/cases/:id"] = apiDoc{Tag: "cases", Summary: "One case", Response: "Case"}
-	apiDocs["POST /api/v1/cases/:id/select"] = apiDoc{Tag: "cases", Summary: "Select a nominated case as best | excellent with a write-up (district reviewer)", Body: "CaseInput", Response: "Case"}
-	apiDocs["POST /api/v1/cases/:id/decline"] = apiDoc{Tag: "cases", Summary: "Decline a nominated case (district reviewer)", Body: "VersionInput", Response: "Case"}
+	apiDocs["POST /api/v1/cases/:id/select"] = apiDoc{Tag: "cases", Summary: "Select a nominated case as best | excellent with a write-up (district reviewer); carry version, a stale one answers 409", Body: "CaseInput", Response: "Case"}
+	apiDocs["POST /api/v1/cases/:id/decline"] = apiDoc{Tag: "cases", Summary: "Decline a nominated case (district reviewer); body {\"version\": n}, stale answers 409", Body: "VersionInput", Response: "Case"}
 
 	day := schema{"type": "string", "format": "date", "nullable": true}
 	nullInt := schema{"type": "integer", "format": "int64", "nullable": true}
@@ -1036,7 +1036,7 @@ func init() {
 		}
 	}
 	apiSchemas["ProjectPatch"] = obj([]string{"version"}, patch)
-	apiSchemas["ProjectAction"] = obj(nil, map[string]schema{"version": integer, "comment": str, "reason": str, "private_note": str,
+	apiSchemas["ProjectAction"] = obj([]string{"version"}, map[string]schema{"version": integer, "comment": str, "reason": str, "private_note": str,
 		"score": {"type": "integer", "minimum": 0, "maximum": 100}, "grade": {"type": "string", "enum": model.ProjectGrades},
 		"closing_report": str, "evidence_ids": ids})
 	att := obj(nil, map[string]schema{"id": integer, "file_name": str, "content_type": str, "size_bytes": integer, "sha256": str,
@@ -1062,5 +1062,5 @@ func init() {
 		"status": {"type": "string", "enum": []string{model.CaseNominated, model.CaseSelected, model.CaseDeclined}}, "grade": str,
 		"score": nullInt, "nominated_by": nullInt, "nominated_at": dateTime, "selected_by": nullInt, "selected_at": nullTime, "version": integer})
 	apiSchemas["CaseInput"] = obj(nil, map[string]schema{"theme": str, "level": {"type": "string", "enum": []string{model.CaseLevelBest, model.CaseLevelExcellent}},
-		"write_up": str, "version": integer})
+		"write_up": str, "version": {"type": "integer", "description": "required to select or decline: the case's version read (stale answers 409); not on nominate"}})
 }

@@ -113,7 +113,10 @@ type versionFixture struct {
 	// route); the form's fields are sent as a browser would. Empty for the API.
 	page string
 	set  map[string]string // fields typed into the form
-	json map[string]any    // the API body besides version
+	// keep is a text field of an edit form: a stale save must show the form
+	// again with what was typed there (nothing lost).
+	keep string
+	json map[string]any // the API body besides version
 }
 
 // versionPrep makes the demo data hold an object in each state a route
@@ -162,7 +165,7 @@ func selNeed(status string) string {
 // versionFixtures: one per guarded route, keyed "METHOD path".
 var versionFixtures = map[string]versionFixture{
 	// Users (the system administrator; unlock is the security administrator's).
-	"POST /admin/users/:id":                        {user: "admin", table: "users", sel: selUser, page: "/admin/users/:id/edit"},
+	"POST /admin/users/:id":                        {user: "admin", table: "users", sel: selUser, page: "/admin/users/:id/edit", keep: "display_name"},
 	"POST /admin/users/:id/disable":                {user: "admin", table: "users", sel: selUser, page: "/admin/users/:id"},
 	"POST /admin/users/:id/enable":                 {user: "admin", table: "users", sel: "SELECT id, version, id FROM users WHERE username = 'v.disabled'", page: "/admin/users/:id"},
 	"POST /admin/users/:id/unlock":                 {user: "secadmin", table: "users", sel: "SELECT id, version, id FROM users WHERE username = 'v.locked'", page: "/admin/users/:id"},
@@ -172,38 +175,38 @@ var versionFixtures = map[string]versionFixture{
 	"POST /api/v1/users/:id/enable":                {user: "admin", table: "users", sel: "SELECT id, version, id FROM users WHERE username = 'v.disabled'"},
 	"POST /api/v1/users/:id/unlock":                {user: "secadmin", table: "users", sel: "SELECT id, version, id FROM users WHERE username = 'v.locked'"},
 	"POST /api/v1/users/:id/reset-password":        {user: "admin", table: "users", sel: selUser},
-	"POST /dictionary/:kind/:id":                   {user: "admin", table: "dictionary_items", sel: selDict, page: "/dictionary/:kind/:id/edit"},
+	"POST /dictionary/:kind/:id":                   {user: "admin", table: "dictionary_items", sel: selDict, page: "/dictionary/:kind/:id/edit", keep: "label_zh"},
 	"POST /dictionary/:kind/:id/deactivate":        {user: "admin", table: "dictionary_items", sel: selDict, page: "/dictionary?kind=:kind"},
 	"POST /dictionary/:kind/:id/activate":          {user: "admin", table: "dictionary_items", sel: selDictOff, page: "/dictionary?kind=:kind"},
 	"PATCH /api/v1/dictionary/:kind/:id":           {user: "admin", table: "dictionary_items", sel: selDict, json: map[string]any{"label_zh": "改名"}},
 	"POST /api/v1/dictionary/:kind/:id/deactivate": {user: "admin", table: "dictionary_items", sel: selDict},
 	"POST /api/v1/dictionary/:kind/:id/activate":   {user: "admin", table: "dictionary_items", sel: selDictOff},
 	// Reference data and organisations (the system administrator).
-	"POST /units/:id":                               {user: "admin", table: "units", sel: selStatus("units", "active"), page: "/units/:id/edit"},
+	"POST /units/:id":                               {user: "admin", table: "units", sel: selStatus("units", "active"), page: "/units/:id/edit", keep: "address"},
 	"POST /units/:id/deactivate":                    {user: "admin", table: "units", sel: selStatus("units", "active"), page: "/units/:id"},
 	"POST /units/:id/activate":                      {user: "admin", table: "units", sel: selStatus("units", "inactive"), page: "/units/:id"},
 	"PATCH /api/v1/units/:id":                       {user: "admin", table: "units", sel: selStatus("units", "active"), json: map[string]any{"address": "新地址"}},
 	"POST /api/v1/units/:id/deactivate":             {user: "admin", table: "units", sel: selStatus("units", "active")},
 	"POST /api/v1/units/:id/activate":               {user: "admin", table: "units", sel: selStatus("units", "inactive")},
-	"POST /streets/:id":                             {user: "admin", table: "streets", sel: selStatus("streets", "active"), page: "/streets/:id/edit"},
+	"POST /streets/:id":                             {user: "admin", table: "streets", sel: selStatus("streets", "active"), page: "/streets/:id/edit", keep: "name"},
 	"POST /streets/:id/deactivate":                  {user: "admin", table: "streets", sel: selStatus("streets", "active"), page: "/streets"},
 	"POST /streets/:id/activate":                    {user: "admin", table: "streets", sel: selStatus("streets", "inactive"), page: "/streets"},
 	"PATCH /api/v1/streets/:id":                     {user: "admin", table: "streets", sel: selStatus("streets", "active"), json: map[string]any{"name": "改名街道"}},
 	"POST /api/v1/streets/:id/deactivate":           {user: "admin", table: "streets", sel: selStatus("streets", "active")},
 	"POST /api/v1/streets/:id/activate":             {user: "admin", table: "streets", sel: selStatus("streets", "inactive")},
-	"POST /grids/:id":                               {user: "admin", table: "grids", sel: selStatus("grids", "active"), page: "/grids/:id/edit"},
+	"POST /grids/:id":                               {user: "admin", table: "grids", sel: selStatus("grids", "active"), page: "/grids/:id/edit", keep: "name"},
 	"POST /grids/:id/deactivate":                    {user: "admin", table: "grids", sel: selStatus("grids", "active"), page: "/grids"},
 	"POST /grids/:id/activate":                      {user: "admin", table: "grids", sel: selStatus("grids", "inactive"), page: "/grids"},
 	"PATCH /api/v1/grids/:id":                       {user: "admin", table: "grids", sel: selStatus("grids", "active"), json: map[string]any{"name": "改名网格"}},
 	"POST /api/v1/grids/:id/deactivate":             {user: "admin", table: "grids", sel: selStatus("grids", "active")},
 	"POST /api/v1/grids/:id/activate":               {user: "admin", table: "grids", sel: selStatus("grids", "inactive")},
-	"POST /service-sites/:id":                       {user: "admin", table: "service_sites", sel: selStatus("service_sites", "active"), page: "/service-sites/:id/edit"},
+	"POST /service-sites/:id":                       {user: "admin", table: "service_sites", sel: selStatus("service_sites", "active"), page: "/service-sites/:id/edit", keep: "address"},
 	"POST /service-sites/:id/deactivate":            {user: "admin", table: "service_sites", sel: selStatus("service_sites", "active"), page: "/service-sites/:id"},
 	"POST /service-sites/:id/activate":              {user: "admin", table: "service_sites", sel: selStatus("service_sites", "inactive"), page: "/service-sites/:id"},
 	"PATCH /api/v1/service-sites/:id":               {user: "admin", table: "service_sites", sel: selStatus("service_sites", "active"), json: map[string]any{"address": "新地址"}},
 	"POST /api/v1/service-sites/:id/deactivate":     {user: "admin", table: "service_sites", sel: selStatus("service_sites", "active")},
 	"POST /api/v1/service-sites/:id/activate":       {user: "admin", table: "service_sites", sel: selStatus("service_sites", "inactive")},
-	"POST /alliances/:id":                           {user: "admin", table: "alliances", sel: selStatus("alliances", "active"), page: "/alliances/:id/edit"},
+	"POST /alliances/:id":                           {user: "admin", table: "alliances", sel: selStatus("alliances", "active"), page: "/alliances/:id/edit", keep: "description"},
 	"POST /alliances/:id/deactivate":                {user: "admin", table: "alliances", sel: selStatus("alliances", "active"), page: "/alliances/:id"},
 	"POST /alliances/:id/activate":                  {user: "admin", table: "alliances", sel: selStatus("alliances", "inactive"), page: "/alliances/:id"},
 	"PATCH /api/v1/alliances/:id":                   {user: "admin", table: "alliances", sel: selStatus("alliances", "active"), json: map[string]any{"description": "新简介"}},
@@ -213,20 +216,20 @@ var versionFixtures = map[string]versionFixture{
 	"POST /alliances/:id/members/:mid/leave":        {user: "secretary", table: "memberships", sel: selMember, page: "/alliances/:id/members/:mid/edit"},
 	"PATCH /api/v1/alliances/:id/members/:mid":      {user: "secretary", table: "memberships", sel: selMember, json: map[string]any{"rank": "council"}},
 	"POST /api/v1/alliances/:id/members/:mid/leave": {user: "secretary", table: "memberships", sel: selMember, json: map[string]any{"left_on": "2026-01-01"}},
-	"POST /committees/:id":                          {user: "secretary", table: "committees", sel: selStatus("committees", "active"), page: "/committees/:id/edit"},
+	"POST /committees/:id":                          {user: "secretary", table: "committees", sel: selStatus("committees", "active"), page: "/committees/:id/edit", keep: "theme"},
 	"POST /committees/:id/deactivate":               {user: "secretary", table: "committees", sel: selStatus("committees", "active"), page: "/committees/:id"},
 	"POST /committees/:id/activate":                 {user: "secretary", table: "committees", sel: selStatus("committees", "inactive"), page: "/committees/:id"},
 	"PATCH /api/v1/committees/:id":                  {user: "secretary", table: "committees", sel: selStatus("committees", "active"), json: map[string]any{"theme": "新主题"}},
 	"POST /api/v1/committees/:id/deactivate":        {user: "secretary", table: "committees", sel: selStatus("committees", "active")},
 	"POST /api/v1/committees/:id/activate":          {user: "secretary", table: "committees", sel: selStatus("committees", "inactive")},
 	// Needs, resources and claims (the alliance secretary; withdrawing a claim is the claimant unit's).
-	"POST /needs/:id":                     {user: "secretary", table: "needs", sel: selNeed("published"), page: "/needs/:id/edit"},
+	"POST /needs/:id":                     {user: "secretary", table: "needs", sel: selNeed("published"), page: "/needs/:id/edit", keep: "title"},
 	"POST /needs/:id/publish":             {user: "secretary", table: "needs", sel: selNeed("draft"), page: "/needs/:id"},
 	"POST /needs/:id/close":               {user: "secretary", table: "needs", sel: selNeed("published"), page: "/needs/:id", set: map[string]string{"reason": "已解决"}},
 	"PATCH /api/v1/needs/:id":             {user: "secretary", table: "needs", sel: selNeed("published"), json: map[string]any{"description": "改"}},
 	"POST /api/v1/needs/:id/publish":      {user: "secretary", table: "needs", sel: selNeed("draft")},
 	"POST /api/v1/needs/:id/close":        {user: "secretary", table: "needs", sel: selNeed("published"), json: map[string]any{"reason": "已解决"}},
-	"POST /resources/:id":                 {user: "secretary", table: "resources", sel: selStatus("resources", "available"), page: "/resources/:id/edit"},
+	"POST /resources/:id":                 {user: "secretary", table: "resources", sel: selStatus("resources", "available"), page: "/resources/:id/edit", keep: "title"},
 	"POST /resources/:id/publish":         {user: "secretary", table: "resources", sel: selStatus("resources", "draft"), page: "/resources/:id"},
 	"POST /resources/:id/withdraw":        {user: "secretary", table: "resources", sel: selStatus("resources", "available"), page: "/resources/:id", set: map[string]string{"reason": "暂停"}},
 	"PATCH /api/v1/resources/:id":         {user: "secretary", table: "resources", sel: selStatus("resources", "available"), json: map[string]any{"description": "改"}},
@@ -239,7 +242,7 @@ var versionFixtures = map[string]versionFixture{
 	"POST /api/v1/claims/:id/reject":      {user: "secretary", table: "claims", sel: selClaim, json: map[string]any{"reason": "时间冲突"}},
 	"POST /api/v1/claims/:id/withdraw":    {user: "unit", table: "claims", sel: selOwnClaim},
 	// Projects and cases (the secretary runs them, the district reviewer decides).
-	"POST /projects/:id":                 {user: "secretary", table: "projects", sel: selProject("draft"), page: "/projects/:id/edit"},
+	"POST /projects/:id":                 {user: "secretary", table: "projects", sel: selProject("draft"), page: "/projects/:id/edit", keep: "title"},
 	"POST /projects/:id/submit":          {user: "secretary", table: "projects", sel: selProject("draft"), page: "/projects/:id"},
 	"POST /projects/:id/approve":         {user: "reviewer", table: "projects", sel: selProject("submitted"), page: "/projects/:id"},
 	"POST /projects/:id/return":          {user: "reviewer", table: "projects", sel: selProject("submitted"), page: "/projects/:id", set: map[string]string{"reason": "请补充材料"}},
@@ -263,7 +266,7 @@ var versionFixtures = map[string]versionFixture{
 	"POST /rotation-terms/:id/hand-over":        {user: "secretary", table: "rotation_terms", sel: selActiveTerm, page: "/rotation-terms/:id", set: map[string]string{"handover_note": "交接"}},
 	"POST /rotation-terms/:id/duties/:did":      {user: "secretary", table: "rotation_duties", sel: selOpenDuty, page: "/rotation-terms/:id", set: map[string]string{"document": "简报"}},
 	"POST /api/v1/rotation-terms/:id/hand-over": {user: "secretary", table: "rotation_terms", sel: selActiveTerm, json: map[string]any{"handover_note": "交接"}},
-	"POST /meetings/:id":                        {user: "secretary", table: "meetings", sel: selHeld, page: "/meetings/:id/edit"},
+	"POST /meetings/:id":                        {user: "secretary", table: "meetings", sel: selHeld, page: "/meetings/:id/edit", keep: "title"},
 	"POST /meetings/:id/hold":                   {user: "secretary", table: "meetings", sel: selPlanned, page: "/meetings/:id"},
 	"POST /meetings/:id/cancel":                 {user: "secretary", table: "meetings", sel: selPlanned, page: "/meetings/:id", set: map[string]string{"reason": "改期"}},
 	"POST /meetings/:id/attendance":             {user: "secretary", table: "meetings", sel: selHeld, page: "/meetings/:id"},
@@ -364,6 +367,9 @@ func TestEveryEditCarriesItsVersion(t *testing.T) {
 }
 
 var routeParam = regexp.MustCompile(`:[a-z_]+`)
+
+// versionKeepMark is what a stale edit types into its keep field.
+const versionKeepMark = "版本校验填写的内容"
 
 func versionCheckRoute(t *testing.T, srv *testenv.Server, c *testenv.Client, key string, f versionFixture) {
 	db := srv.DB.SQL()
@@ -470,6 +476,9 @@ func versionCheckRoute(t *testing.T, srv *testenv.Server, c *testenv.Client, key
 		for k, v := range f.set {
 			fields.Set(k, v)
 		}
+		if f.keep != "" {
+			fields.Set(f.keep, versionKeepMark)
+		}
 		send = func(v string) *testenv.Response {
 			fields.Del("version")
 			if v != "" {
@@ -510,6 +519,8 @@ func versionCheckRoute(t *testing.T, srv *testenv.Server, c *testenv.Client, key
 	res = send(strconv.Itoa(stored + 1))
 	if res.Status != http.StatusConflict {
 		t.Errorf("%s with a stale version: %d, want 409; %.400s", key, res.Status, res.Body)
+	} else if f.keep != "" && !strings.Contains(res.Body, versionKeepMark) {
+		t.Errorf("%s with a stale version: the form shown again lost what was typed in %s", key, f.keep)
 	}
 	if after := snapshot(); after != before {
 		t.Errorf("%s with a stale version wrote: %+v → %+v", key, before, after)
