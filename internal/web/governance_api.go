@@ -165,7 +165,8 @@ func (s *Server) apiAnnual(c echo.Context) error {
 }
 
 // annualBody is the body of the review and of a section: the meeting's
-// version as read (required; stale answers 409) and a section's ids.
+// version as read (the service requires it; stale answers 409) and a
+// section's ids.
 type annualBody struct {
 	Version int     `json:"version"`
 	IDs     []int64 `json:"ids"`
@@ -173,7 +174,7 @@ type annualBody struct {
 
 // bindAnnual reads the body of the review or a section. The meeting is
 // read first, so that a caller who may not see it learns nothing more (404)
-// than that; the version (and a section's ids) are required.
+// than that; a section's ids are required.
 func (s *Server) bindAnnual(c echo.Context, id int64, section bool) (annualBody, error) {
 	var b annualBody
 	if err := bindJSON(c, &b); err != nil {
@@ -183,9 +184,6 @@ func (s *Server) bindAnnual(c echo.Context, id int64, section bool) (annualBody,
 		return b, err
 	}
 	ve := &model.ValidationError{}
-	if b.Version <= 0 {
-		ve.Add("version", model.MsgRequired)
-	}
 	if section && b.IDs == nil {
 		ve.Add("ids", model.MsgRequired)
 	}
@@ -302,8 +300,10 @@ func (s *Server) apiAnnualPack(c echo.Context) error {
 
 // ---- rotation duties ----
 
-// dutyPatch changes a duty: the fields sent change (null clears).
+// dutyPatch changes a duty: the fields sent change (null clears); the
+// duty's version as read is required (stale answers 409).
 type dutyPatch struct {
+	Version   int                 `json:"version"`
 	DoneOn    allianceOpt[string] `json:"done_on"`
 	MeetingID allianceOpt[int64]  `json:"meeting_id"`
 	Document  allianceOpt[string] `json:"document"`
@@ -334,7 +334,7 @@ func (s *Server) apiDutyUpdate(c echo.Context) error {
 		return model.NotFound("rotation_duty", did)
 	}
 	cur := t.Duties[i]
-	in := service.DutyInput{DoneOn: cur.DoneOn, MeetingID: cur.MeetingID, Document: cur.Document}
+	in := service.DutyInput{DoneOn: cur.DoneOn, MeetingID: cur.MeetingID, Document: cur.Document, Version: b.Version}
 	ve := &model.ValidationError{}
 	if b.DoneOn.Set {
 		in.DoneOn = nil
@@ -359,7 +359,7 @@ func (s *Server) apiDutyUpdate(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, dutyJSON{ID: d.ID, Kind: d.Kind, DueOn: govDay(d.DueOn), DoneOn: allianceDayPtr(d.DoneOn),
-		MeetingID: d.MeetingID, Document: d.Document})
+		MeetingID: d.MeetingID, Document: d.Document, Version: d.Version})
 }
 
 // ---- the calendar feed ----
@@ -429,6 +429,6 @@ func init() {
 		"attendance_rate": num, "resolutions": arr(str)})
 	apiSchemas["AnnualReview"] = obj([]string{"version"}, map[string]schema{"version": integer})
 	apiSchemas["AnnualSection"] = obj([]string{"version", "ids"}, map[string]schema{"version": integer, "ids": arr(integer)})
-	apiSchemas["DutyPatch"] = obj(nil, map[string]schema{"done_on": nullDay, "meeting_id": nullInt, "document": str})
-	apiSchemas["Duty"] = obj(nil, map[string]schema{"id": integer, "kind": str, "due_on": day, "done_on": nullDay, "meeting_id": nullInt, "document": str})
+	apiSchemas["DutyPatch"] = obj([]string{"version"}, map[string]schema{"version": integer, "done_on": nullDay, "meeting_id": nullInt, "document": str})
+	apiSchemas["Duty"] = obj(nil, map[string]schema{"version": integer, "id": integer, "kind": str, "due_on": day, "done_on": nullDay, "meeting_id": nullInt, "document": str})
 }

@@ -526,6 +526,7 @@ type dutyJSON struct {
 	DoneOn    *string `json:"done_on"`
 	MeetingID *int64  `json:"meeting_id"`
 	Document  string  `json:"document"`
+	Version   int     `json:"version"`
 }
 
 type rotationTermJSON struct {
@@ -558,7 +559,7 @@ func (s *Server) toTermViewJSON(t *service.TermView) rotationTermJSON {
 	out.Duties = make([]dutyJSON, 0, len(t.Duties))
 	for _, d := range t.Duties {
 		out.Duties = append(out.Duties, dutyJSON{ID: d.ID, Kind: d.Kind, DueOn: govDay(d.DueOn), DoneOn: allianceDayPtr(d.DoneOn),
-			MeetingID: d.MeetingID, Document: d.Document})
+			MeetingID: d.MeetingID, Document: d.Document, Version: d.Version})
 	}
 	return out
 }
