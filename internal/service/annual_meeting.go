@@ -398,9 +398,6 @@ func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64,
 		default:
 			return (&model.ValidationError{}).Add("section", "meeting.bad_section")
 		}
-		if err := s.db.UpdateMeeting(ctx, id, m.Version, map[string]any{}); err != nil {
-			return err
-		}
 		return audit(ctx, s.db, actor, action, "meeting", id, allianceDomain(a.ID), map[string]any{
 			"section": section, "ids": Change{before, ids}})
 	})

@@ -48,14 +48,14 @@ func TestAnnualPackRecordsWhatWasSigned(t *testing.T) {
 			}
 			page := meeting(today.Year(), held)
 			letters, _ := srv.DB.LetterRows(ctx, a.ID)
-			if res := c.Submit(page, page+"/annual/letters", url.Values{"ids": {fmt.Sprint(letters[0].MembershipID)}}); res.Status != http.StatusSeeOther {
+			if res := c.Submit(page, page+"/annual/letters", meetingVersioned(t, srv, page, url.Values{"ids": {fmt.Sprint(letters[0].MembershipID)}})); res.Status != http.StatusSeeOther {
 				t.Fatalf("letters: %d %.300s", res.Status, res.Body)
 			}
 			p := projectFixture(t, srv, a.ID, 310104, units[0], model.ProjectApproved)
 			if _, err := srv.DB.SQL().ExecContext(ctx, fmt.Sprintf("UPDATE projects SET budget_fen = 86000000 WHERE id = %d", p.ID)); err != nil {
 				t.Fatal(err)
 			}
-			if res := c.Submit(page, page+"/annual/signed", url.Values{"ids": {fmt.Sprint(p.ID)}}); res.Status != http.StatusSeeOther {
+			if res := c.Submit(page, page+"/annual/signed", meetingVersioned(t, srv, page, url.Values{"ids": {fmt.Sprint(p.ID)}})); res.Status != http.StatusSeeOther {
 				t.Fatalf("signed: %d", res.Status)
 			}
 			// A closed need is neither offered nor published; an open one is.
@@ -68,14 +68,14 @@ func TestAnnualPackRecordsWhatWasSigned(t *testing.T) {
 				doc.Find(fmt.Sprintf(`#needs input[value="%d"]`, open.ID)).Length() != 1 {
 				t.Errorf("the needs offered: the closed one is there or the open one is not")
 			}
-			res := c.Submit(page, page+"/annual/needs", url.Values{"ids": {fmt.Sprint(open.ID), fmt.Sprint(closed.ID)}})
+			res := c.Submit(page, page+"/annual/needs", meetingVersioned(t, srv, page, url.Values{"ids": {fmt.Sprint(open.ID), fmt.Sprint(closed.ID)}}))
 			if res.Status < 400 || !strings.Contains(res.Doc(t).Find("#needs-error").Text(), closed.Title) {
 				t.Errorf("a closed need published: %d %q", res.Status, res.Doc(t).Find("#needs-error").Text())
 			}
 			if ids, _ := srv.DB.MeetingPublicationIDs(ctx, mustID(t, page), model.PublishNeed); len(ids) != 0 {
 				t.Errorf("published after the refusal: %v", ids)
 			}
-			if res := c.Submit(page, page+"/annual/needs", url.Values{"ids": {fmt.Sprint(open.ID)}}); res.Status != http.StatusSeeOther {
+			if res := c.Submit(page, page+"/annual/needs", meetingVersioned(t, srv, page, url.Values{"ids": {fmt.Sprint(open.ID)}})); res.Status != http.StatusSeeOther {
 				t.Errorf("the open need: %d", res.Status)
 			}
 
@@ -126,7 +126,7 @@ func TestAnnualPackRecordsWhatWasSigned(t *testing.T) {
 
 			// Next year's meeting is not held yet: no letter may be recorded at it.
 			next := meeting(today.Year()+1, time.Date(today.Year()+1, 6, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly))
-			res = c.Submit(next, next+"/annual/letters", url.Values{"ids": {fmt.Sprint(letters[1].MembershipID)}})
+			res = c.Submit(next, next+"/annual/letters", meetingVersioned(t, srv, next, url.Values{"ids": {fmt.Sprint(letters[1].MembershipID)}}))
 			if res.Status < 400 || res.Doc(t).Find("#letters-error").Text() == "" {
 				t.Errorf("a letter at a meeting not yet held: %d %q", res.Status, res.Doc(t).Find("#letters-error").Text())
 			}
@@ -144,4 +144,16 @@ func mustID(t *testing.T, page string) int64 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// meetingVersioned adds the meeting's stored version (the page's hidden
+// field) to a form posted to one of its annual sections.
+func meetingVersioned(t *testing.T, srv *testenv.Server, page string, form url.Values) url.Values {
+	t.Helper()
+	var id int64
+	if _, err := fmt.Sscanf(page, "/meetings/%d", &id); err != nil {
+		t.Fatalf("meeting page %q: %v", page, err)
+	}
+	form.Set("version", versionOf(t, srv, "meetings", id))
+	return form
 }

@@ -254,8 +254,10 @@ func TestAPIRotationDuty(t *testing.T) {
 				ID       int64   `json:"id"`
 				DoneOn   *string `json:"done_on"`
 				Document string  `json:"document"`
+				Version  int     `json:"version"`
 			}
-			res := sendJSON(sec, http.MethodPatch, path, fmt.Sprintf(`{"done_on":%q,"document":"简报第3期"}`, today.Format(time.DateOnly)))
+			dv := countRows(t, srv, fmt.Sprintf("SELECT version FROM rotation_duties WHERE id = %d", brief))
+			res := sendJSON(sec, http.MethodPatch, path, fmt.Sprintf(`{"version":%d,"done_on":%q,"document":"简报第3期"}`, dv, today.Format(time.DateOnly)))
 			if res.Status != http.StatusOK {
 				t.Fatalf("done: %d %.300s", res.Status, res.Body)
 			}
@@ -263,11 +265,18 @@ func TestAPIRotationDuty(t *testing.T) {
 			if got.DoneOn == nil || *got.DoneOn != today.Format(time.DateOnly) || got.Document != "简报第3期" {
 				t.Errorf("after done: %+v", got)
 			}
-			res = sendJSON(sec, http.MethodPatch, path, fmt.Sprintf(`{"done_on":%q}`, today.AddDate(0, 0, 1).Format(time.DateOnly)))
+			if got.Version != dv+1 {
+				t.Errorf("the duty's version %d, want %d", got.Version, dv+1)
+			}
+			if res := sendJSON(sec, http.MethodPatch, path, fmt.Sprintf(`{"version":%d,"document":"旧"}`, dv)); res.Status != http.StatusConflict {
+				t.Errorf("a stale version: %d %.300s", res.Status, res.Body)
+			}
+			dv = got.Version
+			res = sendJSON(sec, http.MethodPatch, path, fmt.Sprintf(`{"version":%d,"done_on":%q}`, dv, today.AddDate(0, 0, 1).Format(time.DateOnly)))
 			if res.Status != http.StatusBadRequest || decode[apiErr](t, res).Error.Fields["done_on"] == "" {
 				t.Errorf("a day in the future: %d %.300s", res.Status, res.Body)
 			}
-			res = sessionJSON(secSession, http.MethodPatch, path, `{"done_on":null}`)
+			res = sessionJSON(secSession, http.MethodPatch, path, fmt.Sprintf(`{"version":%d,"done_on":null}`, dv))
 			if res.Status != http.StatusOK {
 				t.Fatalf("undo with a session: %d %.300s", res.Status, res.Body)
 			}
