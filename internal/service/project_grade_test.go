@@ -23,6 +23,17 @@ func TestProjectEvaluateGrade(t *testing.T) {
 			return w.svc.Fire(ctx, as(w.reviewer), p.ID, model.ProjectActionEvaluate,
 				service.ActionInput{Version: p.Version, Score: &score, Grade: grade, Comment: "评估意见"})
 		}
+		// 结项 records the progress as 100%, whatever the last report said.
+		running, evidence := w.inStatus(t, model.ProjectInProgress)
+		if err := db.SetProjectProgress(ctx, running.ID, 30); err != nil {
+			t.Fatal(err)
+		}
+		running, _ = db.ProjectByID(ctx, running.ID)
+		done, err := w.svc.Fire(ctx, as(w.secretary), running.ID, model.ProjectActionComplete,
+			service.ActionInput{Version: running.Version, ClosingReport: "完成", EvidenceIDs: []int64{evidence}})
+		if err != nil || done.ProgressPercent != 100 {
+			t.Fatalf("complete at 30%%: %+v %v", done, err)
+		}
 		// 92 with 差: refused, naming the grade field; nothing changes.
 		p, err := evaluate(92, model.GradePoor)
 		var ve *model.ValidationError
