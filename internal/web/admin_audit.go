@@ -278,10 +278,37 @@ func changesText(lines []changeLine) string {
 	return strings.Join(parts, "; ")
 }
 
-// auditNames are the names of the objects a batch of rows refers to.
-type auditNames map[string]map[int64]string
+// auditNames are the names of the objects a batch of rows refers to, and
+// the labels of the dictionary codes (categories, kinds, measures).
+type auditNames struct {
+	objects map[string]map[int64]string
+	dicts   map[string]map[string]string
+}
 
-func (n auditNames) name(kind string, id int64) string { return n[kind][id] }
+func (n auditNames) name(kind string, id int64) string { return n.objects[kind][id] }
+
+// auditDictField says which dictionary labels a change field: the kind of
+// a field "kind" depends on the object.
+func auditDictField(objKind, field string) string {
+	switch field {
+	case "category":
+		return model.DictNeedCategory
+	case "resource_kind":
+		return model.DictResourceKind
+	case "measure":
+		return model.DictMeasure
+	case "source":
+		return model.DictFundingSource
+	case "kind":
+		return map[string]string{"resource": model.DictResourceKind, "unit": model.DictUnitKind, "alliance": model.DictAllianceKind,
+			"service_site": model.DictSiteKind}[objKind]
+	}
+	return ""
+}
+
+// auditDictKinds are the dictionaries auditDictField names.
+var auditDictKinds = []string{model.DictNeedCategory, model.DictResourceKind, model.DictMeasure, model.DictFundingSource,
+	model.DictUnitKind, model.DictAllianceKind, model.DictSiteKind}
 
 // auditRefs collects the objects a batch of rows refers to, by kind.
 type auditRefs map[string]map[int64]bool
@@ -338,6 +365,13 @@ func (r auditRefs) collect(e *model.AuditEntry) {
 			var s string
 			if json.Unmarshal(v, &s) == nil && strings.Contains(s, ":") {
 				r.addDomain(s)
+				if field == "units" { // "12:lead,13:partner"
+					for _, p := range auditPairs(s) {
+						if id, err := strconv.ParseInt(p[0], 10, 64); err == nil {
+							r.add("unit", id)
+						}
+					}
+				}
 			}
 		default:
 			if kind, ok := auditIDFields[field]; ok {
@@ -354,12 +388,26 @@ func (r auditRefs) collect(e *model.AuditEntry) {
 
 // auditNamesOf names what the rows refer to, in one statement per kind.
 func (s *Server) auditNamesOf(c echo.Context, rows []model.AuditEntry) (auditNames, error) {
+	out := auditNames{dicts: map[string]map[string]string{}}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ctx := c.Request().Context()
+	// The dictionaries come from the server's cache.
+	dict := service.NewDictionaries(s.deps())
+	for _, kind := range auditDictKinds {
+		labels, err := dict.Labels(ctx, kind, Locale(c))
+		if err != nil {
+			return out, err
+		}
+		out.dicts[kind] = labels
+	}
 	refs := auditRefs{}
 	for i := range rows {
 		refs.collect(&rows[i])
 	}
 	if len(refs) == 0 {
-		return auditNames{}, nil
+		return out, nil
 	}
 	ids := make(map[string][]int64, len(refs))
 	for kind, set := range refs {
@@ -368,7 +416,9 @@ func (s *Server) auditNamesOf(c echo.Context, rows []model.AuditEntry) (auditNam
 		}
 		slices.Sort(ids[kind])
 	}
-	return s.auditLog().Names(c.Request().Context(), actor(c), ids)
+	var err error
+	out.objects, err = s.auditLog().Names(ctx, actor(c), ids)
+	return out, err
 }
 
 // auditRowView builds what a row shows. viewer is the user reading (0 in
@@ -469,6 +519,56 @@ type changeValuer struct {
 	names        auditNames
 }
 
+// auditPairs splits the "a:b,c:d" texts of a project's units and funding.
+func auditPairs(s string) [][2]string {
+	var out [][2]string
+	for _, part := range strings.Split(s, ",") {
+		if a, b, ok := strings.Cut(part, ":"); ok {
+			out = append(out, [2]string{a, b})
+		}
+	}
+	return out
+}
+
+// pairs shows a project's units ("12:lead" → 凌云物业（牵头单位）) or
+// funding ("district_fund:50000000" → 区级经费 500,000.00 元); ok is false
+// for any other text.
+func (v changeValuer) pairs(field, str string) (string, bool) {
+	if field != "units" && field != "funding" {
+		return "", false
+	}
+	ps := auditPairs(str)
+	if len(ps) == 0 {
+		return "", false
+	}
+	parts := make([]string, 0, len(ps))
+	for _, p := range ps {
+		switch field {
+		case "units":
+			id, err := strconv.ParseInt(p[0], 10, 64)
+			if err != nil {
+				return "", false
+			}
+			name := v.names.name("unit", id)
+			if name == "" {
+				name = "#" + p[0]
+			}
+			parts = append(parts, name+"（"+v.s.labelOr(v.loc, "project.unit_role.", p[1])+"）")
+		case "funding":
+			fen, err := strconv.ParseInt(p[1], 10, 64)
+			if err != nil {
+				return "", false
+			}
+			source := v.names.dicts[model.DictFundingSource][p[0]]
+			if source == "" {
+				source = p[0]
+			}
+			parts = append(parts, source+" "+fmtYuan(fen))
+		}
+	}
+	return strings.Join(parts, "、"), true
+}
+
 // hexDigest matches a SHA-256 in hex.
 var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -498,6 +598,9 @@ func (v changeValuer) value(field string, raw json.RawMessage) string {
 				return str[:12] + "…"
 			}
 			return s.cat.T(loc, "audit.digest", str[:12])
+		}
+		if text, ok := v.pairs(field, str); ok {
+			return text
 		}
 		if _, _, err := model.ParseDomain(str); err == nil && (field == "domain" || strings.Contains(str, ":")) {
 			return s.auditDomain(loc, str, v.names)
@@ -561,6 +664,11 @@ func (v changeValuer) value(field string, raw json.RawMessage) string {
 // code shows a code by its label: a status in the object's kind, a grade, a
 // role, a reason … or the text as it is (free text, names).
 func (v changeValuer) code(field, str string) string {
+	if d := auditDictField(v.kind, field); d != "" {
+		if label := v.names.dicts[d][str]; label != "" {
+			return label
+		}
+	}
 	var keys []string
 	if field == "status" || field == "from" || field == "to" || field == "from_status" || field == "to_status" {
 		if p, ok := auditStatusPrefix[v.kind]; ok {

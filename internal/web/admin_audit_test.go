@@ -446,6 +446,11 @@ func TestAuditLogNames(t *testing.T) {
 				}
 			}
 			evaluate(p, lead)
+			if err := srv.DB.AppendAudit(ctx, &model.AuditEntry{Username: "sec", Action: "project.create", ObjectKind: "project",
+				ObjectID: fmt.Sprint(p.ID), Domain: model.DomainOf(model.DomainAlliance, a.ID),
+				Changes: fmt.Sprintf(`{"category":"care","units":"%d:lead","funding":"district_fund:50000000","budget_fen":80000000}`, lead)}); err != nil {
+				t.Fatal(err)
+			}
 			digest := strings.Repeat("ab12", 16)
 			if err := srv.DB.AppendAudit(ctx, &model.AuditEntry{Username: "sec", Action: "attachment.create", ObjectKind: "attachment",
 				ObjectID: "77", Domain: model.DomainOf(model.DomainAlliance, a.ID), Changes: `{"sha256":"` + digest + `","file_name":"验收报告.pdf"}`}); err != nil {
@@ -467,7 +472,7 @@ func TestAuditLogNames(t *testing.T) {
 			}
 
 			doc := aud.Get("/admin/audit-log?action=all").Doc(t)
-			row := doc.Find(fmt.Sprintf(`#audit-log tr:has(td:contains(%q))`, p.Title))
+			row := doc.Find(`#audit-log tr:has(td:contains("项目评估"))`)
 			if row.Length() != 1 {
 				t.Fatalf("no row names the project %q: %s", p.Title, doc.Find("#audit-log").Text())
 			}
@@ -481,6 +486,12 @@ func TestAuditLogNames(t *testing.T) {
 			for _, code := range []string{"project.evaluate", "completed", "excellent", "funds_spent_fen", "alliance:", "#" + fmt.Sprint(p.ID)} {
 				if strings.Contains(text, code) {
 					t.Errorf("the evaluation row shows the code %q: %s", code, text)
+				}
+			}
+			created := strings.Join(strings.Fields(doc.Find(`#audit-log tr:has(td:contains("新增项目"))`).Text()), " ")
+			for _, want := range []string{"类别: 关爱帮扶", "参与单位: " + leadUnit.Name + "（牵头单位）", "经费来源: 区级财政 500,000.00 元", "项目预算: 800,000.00 元"} {
+				if !strings.Contains(created, want) {
+					t.Errorf("the creation row lacks %q: %s", want, created)
 				}
 			}
 			if row.Find("a[href]").Length() != 0 {
@@ -501,7 +512,7 @@ func TestAuditLogNames(t *testing.T) {
 			}
 			aud2 := srv.Client(t)
 			aud2.Login("aud2", testenv.Password)
-			link := aud2.Get("/admin/audit-log?action=g:project").Doc(t).Find(fmt.Sprintf(`#audit-log a[href="/projects/%d"]`, p.ID))
+			link := aud2.Get("/admin/audit-log?action=project.evaluate").Doc(t).Find(fmt.Sprintf(`#audit-log a[href="/projects/%d"]`, p.ID))
 			if link.Length() != 1 || link.Text() != p.Title {
 				t.Errorf("link to the project for a city reviewer: %d %q", link.Length(), link.Text())
 			}

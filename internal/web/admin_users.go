@@ -275,8 +275,8 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 		if page.Districts, err = s.roles.Districts(ctx); err != nil {
 			return err
 		}
-		// The names of every domain on the page in one statement per kind:
-		// the assignments' and the one chosen in a form that came back.
+		// The names of every domain on the page in one statement: the
+		// assignments' and the one chosen in a form that came back.
 		domains := []string{g.Domain}
 		for _, ra := range ras {
 			domains = append(domains, ra.Domain)

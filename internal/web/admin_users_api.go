@@ -2,8 +2,11 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -224,4 +227,52 @@ func (s *Server) apiRoleAssignmentRevoke(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, toRoleAssignmentJSON(ra))
+}
+
+// apiDomainOption is a domain found by name (GET /api/v1/role-domains).
+type apiDomainOption struct {
+	Domain   string `json:"domain"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	Street   string `json:"street"`
+	District string `json:"district"`
+}
+
+// apiRoleDomains is GET /api/v1/role-domains?kind=unit&q=第八: the domains a
+// role may be granted in, found by name, with the code a grant takes.
+func (s *Server) apiRoleDomains(c echo.Context) error {
+	kind, q := c.QueryParam("kind"), strings.TrimSpace(c.QueryParam("q"))
+	ve := &model.ValidationError{}
+	if !slices.Contains(service.DomainKinds, kind) {
+		ve.Add("kind", "role.bad_search_kind")
+	}
+	if q == "" {
+		ve.Add("q", model.MsgRequired)
+	} else if utf8.RuneCountInString(q) > 64 {
+		ve.AddArgs("q", "form.too_long", 64)
+	}
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	found, err := s.roles.SearchDomains(c.Request().Context(), actor(c), kind, q)
+	if err != nil {
+		return err
+	}
+	out := apiList[apiDomainOption]{Items: make([]apiDomainOption, 0, len(found)), Total: int64(len(found))}
+	perKind := map[string]int{}
+	for _, o := range found {
+		out.Items = append(out.Items, apiDomainOption{Domain: o.Domain, Kind: o.Kind, Name: o.Name, Street: o.Street, District: o.District})
+		if perKind[o.Kind]++; perKind[o.Kind] >= store.DomainSearchLimit {
+			out.TotalCapped = true
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func init() {
+	apiDocs["GET /api/v1/role-domains"] = apiDoc{Tag: "roles", Summary: "Find the domains a role may be granted in by name (at most 50 of each kind); " +
+		"each answers the domain code POST /api/v1/role-assignments takes", Response: "list:DomainOption",
+		Query: map[string]string{"kind": "district | street (the alliances and units of the streets found) | alliance | unit", "q": "part of the name (required)"}}
+	apiSchemas["DomainOption"] = obj(nil, map[string]schema{"domain": str, "kind": {"type": "string", "enum": []string{"district", "alliance", "unit"}},
+		"name": str, "street": str, "district": str})
 }

@@ -151,6 +151,7 @@ var matrix = []matrixRow{
 	{"GET", "/api/v1/role-assignments", []string{secadmin}, false},
 	{"POST", "/api/v1/role-assignments", []string{secadmin}, false},
 	{"POST", "/api/v1/role-assignments/{ra}/revoke", []string{secadmin}, false},
+	{"GET", "/api/v1/role-domains", []string{secadmin}, false},
 	{"GET", "/api/v1/openapi.json", nil, true},
 
 	// Security administration: login events (secadmin, auditor) and sessions (secadmin).
@@ -250,6 +251,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 					path = strings.Replace(path, ":lang", "en", 1)
 					if path == "/api/v1/role-assignments" && row.method == "GET" {
 						path += "?user_id=" + matrixFixtures["{user}"](t, srv, env)
+					}
+					if path == "/api/v1/role-domains" {
+						path += "?kind=district&q=%E5%BE%90%E6%B1%87" // 徐汇
 					}
 					c := clients[role]
 					if row.path == "/logout" {

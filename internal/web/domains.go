@@ -32,14 +32,6 @@ func (s *Server) domainLabeler(ctx context.Context, loc string) func(domain stri
 	}
 }
 
-// domainLabelerOf names domains from districts and (active) alliances the
-// caller has read already: a page that lists them anyway runs no more
-// statements to label its rows, whatever domains they hold.
-func (s *Server) domainLabelerOf(loc string, ds []model.District, as []model.Alliance) func(domain string) string {
-	districts, alliances := districtNames(ds), allianceNames(as)
-	return func(domain string) string { return s.labelDomain(loc, domain, districts, alliances) }
-}
-
 func districtNames(ds []model.District) map[int64]string {
 	m := make(map[int64]string, len(ds))
 	for _, d := range ds {

@@ -66,3 +66,24 @@ func TestStatusRuleMessagesExist(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelSummaries: the summary's items name their fields in the form's
+// order, once each; a summary without a list and the page's other lists
+// are left alone.
+func TestLabelSummaries(t *testing.T) {
+	page := `<div class="error-summary" role="alert"><p>已被他人修改</p></div>
+<div class="error-summary" role="alert"><p class="error-summary-title">2 处</p>
+<ul><li><a href="#title">此项为必填项</a></li><li><a href="#_stale">请刷新</a></li><li><a href="#alliance_id">此项为必填项</a></li><li><a href="#title">此项为必填项</a></li><li><a href="#q">太长</a></li></ul></div>
+<form><label class="required" for="alliance_id">所属联盟</label><select id="alliance_id"></select>
+<label for="title">需求<b>名称</b></label><input id="title"><input id="q" aria-label="关键词"></form>
+<ul class="menu"><li><a href="#title">别动</a></li></ul>`
+	got := string(labelSummaries([]byte(page), LocaleZH))
+	want := `<ul><li><a href="#_stale">请刷新</a></li><li><a href="#alliance_id">所属联盟：此项为必填项</a></li><li><a href="#title">需求名称：此项为必填项</a></li><li><a href="#q">关键词：太长</a></li></ul>`
+	if !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(got) {
+		t.Errorf("summary:\n%s\nwant\n%s", got, want)
+	}
+	if !regexp.MustCompile(`<div class="error-summary" role="alert"><p>已被他人修改</p></div>`).MatchString(got) ||
+		!regexp.MustCompile(`<ul class="menu"><li><a href="#title">别动</a></li></ul>`).MatchString(got) {
+		t.Errorf("other markup changed:\n%s", got)
+	}
+}

@@ -170,7 +170,8 @@ func (r *Renderer) Render(c echo.Context, status int, page, layout string, v *Vi
 	if err := t.ExecuteTemplate(buf, name, v); err != nil {
 		return fmt.Errorf("render %s/%s: %w", page, name, err)
 	}
-	if status >= http.StatusBadRequest {
+	if status >= http.StatusBadRequest && v != nil {
+		// Validation summaries name their fields (form_summary.go).
 		return c.HTMLBlob(status, labelSummaries(buf.Bytes(), v.Lang))
 	}
 	return c.HTMLBlob(status, buf.Bytes())

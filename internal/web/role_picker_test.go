@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -94,6 +95,19 @@ func TestRoleGrantPicker(t *testing.T) {
 				t.Errorf("no word when nothing is found: %q", doc.Find("#grant-domain-found").Text())
 			}
 
+			// The API finds the same by name, with the code a grant takes.
+			res := sec.Get("/api/v1/role-domains?kind=street&q=" + url.QueryEscape("凌云路"))
+			var found struct {
+				Items []struct{ Domain, Kind, Name, Street, District string }
+			}
+			if err := json.Unmarshal([]byte(res.Body), &found); err != nil || res.Status != http.StatusOK || len(found.Items) != 2 ||
+				found.Items[0].Domain != allianceDomain || found.Items[1].Domain != unitDomain || found.Items[1].Street != "凌云路街道" ||
+				found.Items[1].District != "徐汇区" {
+				t.Errorf("API search: %d %s", res.Status, res.Body)
+			}
+			if res := sec.Get("/api/v1/role-domains?kind=planet&q=x"); res.Status != http.StatusBadRequest {
+				t.Errorf("API search of an unknown kind: %d", res.Status)
+			}
 			// Grant the unit, the alliance and a district; each shows by name.
 			for _, g := range [][2]string{{"unit_contact", unitDomain}, {"alliance_secretary", allianceDomain}, {"district_reviewer", "district:310104"}} {
 				if res := sec.Submit(page, page+"/roles", url.Values{"role": {g[0]}, "domain": {g[1]}}); res.Status != http.StatusSeeOther {
@@ -101,7 +115,7 @@ func TestRoleGrantPicker(t *testing.T) {
 				}
 			}
 			// The API takes the domain code as before.
-			res := sessionJSON(sec, "POST", "/api/v1/role-assignments", fmt.Sprintf(`{"user_id":%d,"role":"unit_contact","domain":"unit:%d"}`, target.ID, sixth.ID))
+			res = sessionJSON(sec, "POST", "/api/v1/role-assignments", fmt.Sprintf(`{"user_id":%d,"role":"unit_contact","domain":"unit:%d"}`, target.ID, sixth.ID))
 			if res.Status != http.StatusCreated {
 				t.Fatalf("API grant: %d %s", res.Status, res.Body)
 			}

@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	r.add(http.MethodGet, "/api/v1/role-assignments", s.apiRoleAssignmentsList, authz.Need("role_assignment", "read"))
 	r.add(http.MethodPost, "/api/v1/role-assignments", s.apiRoleAssignmentCreate, authz.Need("role_assignment", "create"))
 	r.add(http.MethodPost, "/api/v1/role-assignments/:id/revoke", s.apiRoleAssignmentRevoke, authz.Need("role_assignment", "revoke"))
+	r.add(http.MethodGet, "/api/v1/role-domains", s.apiRoleDomains, authz.Need("role_assignment", "create"))
 
 	// Security administration: login events and online sessions.
 	r.add(http.MethodGet, "/admin/login-events", s.loginEventsList, authz.Need("login_event", "read"))
