@@ -51,7 +51,7 @@ func TestChairRoleReachesTheOtherInstance(t *testing.T) {
 		t.Fatal("the contact chairs before any term")
 	}
 
-	today := service.AllianceToday(time.Now())
+	today := service.AllianceToday(a.app.DB.Now()) // the day by the clock the service reads
 	last := today.AddDate(0, 0, 2)
 	if _, err := service.NewRotation(service.Deps{DB: a.app.DB, Authz: a.app.Authz}).Create(ctx,
 		model.Actor{UserID: sec.ID, Username: sec.Username},

@@ -3,6 +3,7 @@ package testenv
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,9 +12,9 @@ import (
 )
 
 // NowEnv names an instant (RFC 3339, e.g. 2026-12-31T23:59:50+08:00) at
-// which every new test database's clock stands still, and which Now returns:
-// one run puts the tests at midnight or on 31 December. Unset, nothing
-// changes.
+// which every new test database's clock stands (see FixClock), and which Now
+// returns: one run puts the tests at midnight or on 31 December. Unset,
+// nothing changes.
 const NowEnv = "TONGXIN_TEST_NOW"
 
 var envNow struct {
@@ -50,12 +51,19 @@ func Now(t testing.TB, def time.Time) time.Time {
 }
 
 // FixClock stops the server's clocks (the database's and the authorizer's)
-// at at, for the rest of the test.
+// at at, for the rest of the test: each reading is a microsecond later than
+// the one before, so that records keep their order, and the day never turns.
 func (s *Server) FixClock(at time.Time) {
-	at = at.UTC()
-	now := func() time.Time { return at }
+	now := fixedClock(at)
 	s.DB.SetClock(now)
 	s.App.Authz.SetClock(now)
+}
+
+// fixedClock returns at, a microsecond later at each reading.
+func fixedClock(at time.Time) func() time.Time {
+	at = at.UTC()
+	var n atomic.Int64
+	return func() time.Time { return at.Add(time.Duration(n.Add(1)-1) * time.Microsecond) }
 }
 
 // applyEnvClock stops a new database's clock at TONGXIN_TEST_NOW.
@@ -66,7 +74,7 @@ func applyEnvClock(t testing.TB, db *store.DB) {
 		t.Fatalf("testenv: %s: %v", NowEnv, err)
 	}
 	if ok {
-		db.SetClock(func() time.Time { return at })
+		db.SetClock(fixedClock(at))
 	}
 }
 

@@ -25,6 +25,7 @@ func TestSecurityAdministration(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			sec := srv.CreateUser(t, "sec", model.RoleSecadmin, model.DomainSys)
 			srv.CreateUser(t, "aud", model.RoleAuditor, model.DomainSys)
 			srv.CreateUser(t, "rev", model.RoleDistrictReviewer, "district:310104")
@@ -90,8 +91,8 @@ func TestSecurityAdministration(t *testing.T) {
 				}
 			})
 
-			today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
-			yesterday := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, -1).Format(time.DateOnly)
+			today := srv.DB.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+			yesterday := srv.DB.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, -1).Format(time.DateOnly)
 			t.Run("filters", func(t *testing.T) {
 				for _, tc := range []struct {
 					query string

@@ -28,6 +28,7 @@ func TestAnnualPackRecordsWhatWasSigned(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			ctx := context.Background()
 			a, units, c := govAlliance(t, srv, 3, "packsec")
 			today := service.AllianceToday(srv.DB.Now())

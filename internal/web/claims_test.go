@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"tongxin/internal/model"
+	"tongxin/internal/service"
 	"tongxin/internal/store"
 	"tongxin/internal/testenv"
 )
@@ -318,6 +319,7 @@ type claimScene struct {
 func newClaimScene(t *testing.T, d string) *claimScene {
 	t.Helper()
 	srv := testenv.NewServer(t, d)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	s := &claimScene{srv: srv}
 	s.alliance = claimFixAlliance(t, srv, 310104)
 	s.owner = claimFixUnit(t, srv, 310104, "上海市第八人民医院")
@@ -551,7 +553,7 @@ func TestClaimListAndExport(t *testing.T) {
 			if got := rows(s.sec, fmt.Sprintf("?need_id=%d", s.need.ID)); len(got) != 1 {
 				t.Errorf("one need's claims: %v", got)
 			}
-			today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+			today := service.AllianceToday(s.srv.DB.Now()).Format(time.DateOnly)
 			if got := rows(s.sec, "?from="+today+"&to="+today); len(got) != 2 {
 				t.Errorf("today: %v", got)
 			}

@@ -35,6 +35,7 @@ type govAccessEnv struct {
 func newGovAccessEnv(t *testing.T, d string) *govAccessEnv {
 	t.Helper()
 	srv := testenv.NewServer(t, d)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	e := &govAccessEnv{srv: srv, units: map[string]int64{}}
 	e.alliance = allianceFixture(t, srv, 310104, "治理权限测试联盟", "")
@@ -290,6 +291,7 @@ func TestChairUnitsAreToldOfHandOversAndTermStarts(t *testing.T) {
 			ctx := context.Background()
 			// The current term started three days ago: its start is told by the job.
 			other := testenv.OpenSameDB(t, srv.DB) // a second instance
+			other.SetClock(srv.DB.Now)             // on the same (fixed) clock
 			for _, db := range []*store.DB{srv.DB, other, srv.DB} {
 				if _, err := service.ReconcileChairRoles(ctx, db, nil); err != nil {
 					t.Fatal(err)
@@ -321,10 +323,7 @@ func TestChairUnitsAreToldOfHandOversAndTermStarts(t *testing.T) {
 				t.Errorf("the inbox (%d) does not word the notice", inbox.Status)
 			}
 			// The moved term starts tomorrow; the day after, the job tells it.
-			later := func() time.Time { return time.Now().Add(36 * time.Hour) }
-			srv.DB.SetClock(later)
-			other.SetClock(later)
-			defer srv.DB.SetClock(time.Now)
+			srv.FixClock(srv.DB.Now().Add(36 * time.Hour)) // the other instance reads it too
 			for _, db := range []*store.DB{other, srv.DB} {
 				if _, err := service.ReconcileChairRoles(ctx, db, nil); err != nil {
 					t.Fatal(err)

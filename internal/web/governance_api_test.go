@@ -223,6 +223,7 @@ func TestAPIRotationDuty(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d, func(c *config.Config) { c.Security.LoginRatePerIP = 1000 })
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			ctx := context.Background()
 			a := allianceFixture(t, srv, 310104, "轮值接口联盟", "")
 			term := govTerm(t, srv, a.ID, 310104)

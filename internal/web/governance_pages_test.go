@@ -38,6 +38,7 @@ func govAlliance(t *testing.T, srv *testenv.Server, n int, secretary string) (*m
 // the day after; a hand-over without a note is refused, a stale one is 409.
 func TestRotationPlanSaveHandOverPages(t *testing.T) {
 	srv := testenv.NewServer(t, testenv.Dialects[0])
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	a, units, c := govAlliance(t, srv, 3, "plansec")
 	today := service.AllianceToday(srv.DB.Now())
 	start := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -128,6 +129,7 @@ func TestRotationPlanSaveHandOverPages(t *testing.T) {
 // page shows the committee's meetings and projects.
 func TestAnnualMeetingSections(t *testing.T) {
 	srv := testenv.NewServer(t, testenv.Dialects[0])
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	a, units, c := govAlliance(t, srv, 4, "annualsec")
 	cm, _ := allianceFixtureCommittee(t, srv, a.ID, 310104)
@@ -337,6 +339,7 @@ func TestMeetingAttachments(t *testing.T) {
 // the chair sees none.
 func TestHomeShowsDuties(t *testing.T) {
 	srv := testenv.NewServer(t, testenv.Dialects[0])
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	a, units, c := govAlliance(t, srv, 2, "homesec")
 	today := service.AllianceToday(srv.DB.Now())

@@ -27,6 +27,7 @@ import (
 // 优 and selects it as a 最佳 case; the case appears in the library.
 func TestBrowserProjectJourney(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
 		t.Fatal(err)

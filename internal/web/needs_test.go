@@ -247,9 +247,10 @@ func TestNeedsPages(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			w := newListsWebWorld(t, srv)
 			c := w.contact
-			wanted := service.AllianceToday(time.Now()).AddDate(0, 2, 0).Format(time.DateOnly)
+			wanted := service.AllianceToday(srv.DB.Now()).AddDate(0, 2, 0).Format(time.DateOnly)
 			form := url.Values{"alliance_id": {fmt.Sprint(w.alliance.ID)}, "submitter_unit_id": {fmt.Sprint(w.unitA.ID)},
 				"title": {"梅陇三村加装电梯协调"}, "category": {"housing_renewal"}, "quantity": {"六场"}, "measure": {"sessions"},
 				"beneficiaries": {"120"}, "wanted_by": {"2020-01-01"}, "street_id": {fmt.Sprint(w.street.ID)}, "visibility": {"alliance"},

@@ -22,6 +22,7 @@ func TestAPISearchProfileDraft(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d, func(c *config.Config) { c.Security.LoginRatePerIP = 1000 })
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			ctx := context.Background()
 			a := allianceFixture(t, srv, 310104, "搜索接口联盟", "")
 			raiser := allianceFixtureMember(t, srv, a.ID, 310104).UnitID
