@@ -130,5 +130,8 @@ func SeedDemo(ctx context.Context, db *store.DB, auth *service.Auth, password st
 	if err := seedDemoGovernance(ctx, db, allianceID, unitIDs); err != nil { // demo_governance.go: after the projects
 		return created, fmt.Errorf("demo governance: %w", err)
 	}
+	if err := seedDemoAudit(ctx, db); err != nil { // demo_audit.go: the projects' trail, after them
+		return created, fmt.Errorf("demo audit trail: %w", err)
+	}
 	return created, nil
 }

@@ -261,3 +261,30 @@ func prefixPattern(s string) string {
 	p := likePattern(s) // "%s%"
 	return strings.TrimPrefix(p, "%")
 }
+
+// ReviewStep is a project review with what its audit row names: the
+// project's alliance and the actor's username.
+type ReviewStep struct {
+	model.ProjectReview
+	AllianceID int64
+	Username   string
+}
+
+// ReviewSteps lists every project review, oldest first (the demo writes
+// the audit trail of its projects from them).
+func (db *DB) ReviewSteps(ctx context.Context) ([]ReviewStep, error) {
+	var out []ReviewStep
+	err := db.conn(ctx).Table("project_reviews r").
+		Select("r.*, p.alliance_id, COALESCE(u.username, '') AS username").
+		Joins("JOIN projects p ON p.id = r.project_id").
+		Joins("LEFT JOIN users u ON u.id = r.actor_id").
+		Order("r.created_at, r.id").Scan(&out).Error
+	return out, err
+}
+
+// AppendAuditAt writes an audit row dated at: only for rows that record
+// what happened before they were written (the demo's trail).
+func (db *DB) AppendAuditAt(ctx context.Context, e *model.AuditEntry, at time.Time) error {
+	e.CreatedAt, e.UpdatedAt = at.UTC(), at.UTC()
+	return db.conn(ctx).Create(e).Error
+}
