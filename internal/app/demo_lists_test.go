@@ -18,6 +18,7 @@ import (
 func TestSeedDemoLists(t *testing.T) {
 	testenv.EachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		db.SetClock(testenv.FixedClock(testenv.Now(t, testenv.Midyear))) // both seeds on one day
 		auth, err := service.NewAuth(db, service.AuthOptions{})
 		if err != nil {
 			t.Fatal(err)

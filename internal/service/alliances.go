@@ -539,6 +539,21 @@ func (s *Alliances) UpdateMember(ctx context.Context, actor model.Actor, allianc
 		ve := &model.ValidationError{}
 		allianceValidRank(ve, in.Rank)
 		letter := s.notFuture(ve, "letter_signed_on", in.LetterSignedOn)
+		// A letter recorded at an annual meeting cannot be dated before it
+		// (the meeting's letters section refuses them before it is held).
+		if letter != nil && prev.LetterMeetingID != nil {
+			m, err := s.db.MeetingByID(ctx, *prev.LetterMeetingID)
+			switch {
+			case errors.Is(err, model.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				h := m.HeldOn.UTC()
+				if held := time.Date(h.Year(), h.Month(), h.Day(), 0, 0, 0, 0, time.UTC); letter.Before(held) {
+					ve.AddArgs("letter_signed_on", "membership.letter_before_meeting", m.Title, held.Format(time.DateOnly))
+				}
+			}
+		}
 		if err := ve.Err(); err != nil {
 			return err
 		}

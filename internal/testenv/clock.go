@@ -54,13 +54,14 @@ func Now(t testing.TB, def time.Time) time.Time {
 // at at, for the rest of the test: each reading is a microsecond later than
 // the one before, so that records keep their order, and the day never turns.
 func (s *Server) FixClock(at time.Time) {
-	now := fixedClock(at)
+	now := FixedClock(at)
 	s.DB.SetClock(now)
 	s.App.Authz.SetClock(now)
 }
 
-// fixedClock returns at, a microsecond later at each reading.
-func fixedClock(at time.Time) func() time.Time {
+// FixedClock returns at, a microsecond later at each reading (for
+// store.DB.SetClock on a database without a server).
+func FixedClock(at time.Time) func() time.Time {
 	at = at.UTC()
 	var n atomic.Int64
 	return func() time.Time { return at.Add(time.Duration(n.Add(1)-1) * time.Microsecond) }
@@ -74,7 +75,7 @@ func applyEnvClock(t testing.TB, db *store.DB) {
 		t.Fatalf("testenv: %s: %v", NowEnv, err)
 	}
 	if ok {
-		db.SetClock(fixedClock(at))
+		db.SetClock(FixedClock(at))
 	}
 }
 

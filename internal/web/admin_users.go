@@ -50,7 +50,7 @@ func (s *Server) usersList(c echo.Context) error {
 	loc := Locale(c)
 	v := s.view(c, s.cat.T(loc, "menu.users"), Crumb{Label: s.cat.T(loc, "menu.group.system")}, Crumb{Label: s.cat.T(loc, "menu.users")})
 	v.Data = usersPage{Filter: f, Items: l.Items, List: newListView(c, req, l, "/admin/users/export"), Roles: model.RoleOrder,
-		Now: time.Now(), CanCreate: s.authz.CanAnywhere(CurrentUser(c).ID, "user", "create")}
+		Now: s.db.Now(), CanCreate: s.authz.CanAnywhere(CurrentUser(c).ID, "user", "create")}
 	return s.page(c, http.StatusOK, "admin/users/list", v)
 }
 
@@ -66,7 +66,7 @@ func (s *Server) usersExport(c echo.Context) error {
 		{Header: s.cat.T(loc, "user.status"), Width: 8}, {Header: s.cat.T(loc, "user.last_login_at"), Width: 18},
 		{Header: s.cat.T(loc, "user.created_at"), Width: 18},
 	}
-	now := time.Now()
+	now := s.db.Now()
 	return s.streamExport(c, format, s.cat.T(loc, "menu.users"), cols, func(w report.Writer) error {
 		return s.users.Each(c.Request().Context(), actor(c), userFilter(c), func(u *model.User) error {
 			return w.WriteRow(u.ID, u.Username, u.DisplayName, u.Phone, u.Email, s.userStatusLabel(loc, u, now), u.LastLoginAt, u.CreatedAt)
@@ -265,7 +265,7 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 		can["role_"+a] = s.authz.CanAnywhere(me, "role_assignment", a)
 	}
 	loc := Locale(c)
-	page := userShowPage{User: u, Status: userStatus(u, time.Now()), Roles: assignableRoleOrder(), Grant: g, Can: can,
+	page := userShowPage{User: u, Status: userStatus(u, s.db.Now()), Roles: assignableRoleOrder(), Grant: g, Can: can,
 		Search: readDomainSearch(c), SearchKinds: service.DomainKinds}
 	if can["role_read"] {
 		ras, err := s.roles.ForUser(ctx, actor(c), id)
@@ -285,7 +285,7 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 		if err != nil {
 			return err
 		}
-		now := time.Now()
+		now := s.db.Now()
 		for _, ra := range ras {
 			st := "active"
 			switch {
@@ -543,7 +543,7 @@ func (s *Server) roleRevoke(c echo.Context) error {
 
 // streamExport writes an xlsx or csv attachment row by row.
 func (s *Server) streamExport(c echo.Context, format report.Format, title string, cols []report.Column, rows func(report.Writer) error) error {
-	name := report.Filename(title, format, time.Now())
+	name := report.Filename(title, format, s.db.Now())
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, format.ContentType())
 	h.Set(echo.HeaderContentDisposition, report.ContentDisposition(name))

@@ -43,6 +43,7 @@ func TestEveryLinkOpens(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			ctx := context.Background()
 			if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
 				t.Fatal(err)

@@ -269,6 +269,7 @@ func TestFiguresReconcileWithTheirLists(t *testing.T) {
 	for _, d := range testenv.Dialects {
 		t.Run(d+"/demo", func(t *testing.T) {
 			srv := testenv.NewServer(t, d)
+			srv.FixClock(testenv.Now(t, testenv.Midyear))
 			ctx := context.Background()
 			if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
 				t.Fatal(err)
@@ -314,6 +315,7 @@ func TestFiguresReconcileWithTheirLists(t *testing.T) {
 		})
 		t.Run(d+"/generated", func(t *testing.T) {
 			db := testenv.NewDB(t, d)
+			db.SetClock(testenv.FixedClock(testenv.Now(t, testenv.Midyear)))
 			hash, err := argon2id.CreateHash(testenv.Password, &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 			if err != nil {
 				t.Fatal(err)
@@ -323,6 +325,7 @@ func TestFiguresReconcileWithTheirLists(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv := testenv.ServeDB(t, db)
+			srv.App.Authz.SetClock(db.Now)
 			srv.CreateUser(t, "reconcile.city", model.RoleCityReviewer, model.DomainSys)
 			users := []string{"reconcile.city"}
 			for _, l := range res.Logins {

@@ -21,6 +21,7 @@ import (
 // their inbox.
 func TestBrowserClaimJourney(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
 		t.Fatal(err)

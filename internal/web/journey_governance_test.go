@@ -22,6 +22,7 @@ import (
 // it. Screenshots at 1366×768 under test-artifacts/.
 func TestBrowserGovernanceJourney(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
 		t.Fatal(err)

@@ -3,11 +3,11 @@ package web_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"tongxin/internal/model"
+	"tongxin/internal/service"
 	"tongxin/internal/store"
 	"tongxin/internal/testenv"
 )
@@ -18,6 +18,7 @@ import (
 // auditor then finds the whole trail in the audit log.
 func TestBrowserIdentityJourney(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	srv.CreateUser(t, "sec", model.RoleSecadmin, "sys")
 	srv.CreateUser(t, "aud", model.RoleAuditor, "sys")
 	hospital := allianceFixtureUnit(t, srv, 310104, "上海市第八人民医院")
@@ -59,7 +60,7 @@ func TestBrowserIdentityJourney(t *testing.T) {
 	b.WaitVisible(`#grant-role`)
 	b.SetValue(`#grant-role`, "district_reviewer")
 	b.SetValue(`#grant-domain`, "district:310104")
-	until := time.Now().AddDate(1, 0, 0).Format("2006-01-02")
+	until := service.AllianceToday(srv.DB.Now()).AddDate(1, 0, 0).Format("2006-01-02")
 	b.SetValue(`#grant-valid_until`, until)
 	b.Submit(`form[action$="/roles"]`)
 	b.WaitVisible(`.tag-role-active`)

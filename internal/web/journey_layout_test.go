@@ -67,6 +67,7 @@ type layoutProbeResult struct {
 // JavaScript by its #menu link).
 func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
 		t.Fatal(err)

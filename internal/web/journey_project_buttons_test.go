@@ -39,6 +39,7 @@ func projectFormInView(id string) string {
 // JavaScript (no reload) and without it (the link's ?action=…#act-…).
 func TestBrowserProjectHeaderButtons(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 // file of units and watches the progress finish.
 func TestBrowserSecretaryJourney(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
+	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
 	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
 		t.Fatal(err)

@@ -65,7 +65,7 @@ func projectFixtureCase(t *testing.T, srv *testenv.Server, allianceID, districtI
 	t.Helper()
 	p := projectFixture(t, srv, allianceID, districtID, leadUnitID, model.ProjectEvaluated)
 	c := &model.Case{ProjectID: p.ID, AllianceID: allianceID, DistrictID: districtID, Year: 2026, Theme: "care", Status: status,
-		NominatedAt: time.Now().UTC()}
+		NominatedAt: srv.DB.Now()}
 	if status == model.CaseSelected {
 		c.Level = model.CaseLevelBest
 	}
@@ -482,7 +482,7 @@ func TestProjectsAPIStatements(t *testing.T) {
 				return func() {
 					for range n {
 						p := projectFixture(t, srv, a.ID, 310104, lead, status)
-						now := time.Now().UTC()
+						now := srv.DB.Now()
 						if err := srv.DB.UpdateProject(ctx, p.ID, p.Version, map[string]any{"submitted_at": now, "review_due_on": now}); err != nil {
 							t.Fatal(err)
 						}
@@ -492,7 +492,7 @@ func TestProjectsAPIStatements(t *testing.T) {
 			updates := func(n int) func() {
 				return func() {
 					for range n {
-						u := &model.ProjectUpdate{ProjectID: first.ID, Percent: 10, Text: "进展", HappenedOn: time.Now().UTC()}
+						u := &model.ProjectUpdate{ProjectID: first.ID, Percent: 10, Text: "进展", HappenedOn: srv.DB.Now()}
 						if err := srv.DB.CreateProjectUpdate(ctx, u); err != nil {
 							t.Fatal(err)
 						}

@@ -140,6 +140,7 @@ type projectScene struct {
 func newProjectScene(t *testing.T, d string) *projectScene {
 	t.Helper()
 	srv := testenv.NewServer(t, d)
+	srv.FixClock(testenv.Now(t, testenv.Midyear)) // within projectFixture's 2026 dates
 	s := &projectScene{srv: srv, alliance: allianceFixture(t, srv, 310104, "凌云路街道区域化党建联盟", "")}
 	s.lead = allianceFixtureMember(t, srv, s.alliance.ID, 310104).UnitID
 	s.partner = allianceFixtureMember(t, srv, s.alliance.ID, 310104).UnitID
@@ -352,9 +353,10 @@ func TestProjectPagesLifecycle(t *testing.T) {
 
 			// Fill in the dates and the budget, then submit.
 			p, _ := db.ProjectByID(ctx, id)
+			starts := service.AllianceToday(db.Now()) // the progress report below is dated today, within the project's life
 			form := url.Values{"version": {fmt.Sprint(p.Version)}, "alliance_id": {fmt.Sprint(s.alliance.ID)}, "title": {p.Title},
-				"category": {p.Category}, "year": {fmt.Sprint(p.Year)}, "lead_unit_id": {fmt.Sprint(p.LeadUnitID)}, "starts_on": {"2026-03-01"},
-				"ends_on": {"2026-12-31"}, "budget": {"86000"}, "unit_id": {fmt.Sprint(s.partner)}, "unit_role": {"requester"}}
+				"category": {p.Category}, "year": {fmt.Sprint(p.Year)}, "lead_unit_id": {fmt.Sprint(p.LeadUnitID)}, "starts_on": {starts.Format(time.DateOnly)},
+				"ends_on": {starts.AddDate(0, 6, 0).Format(time.DateOnly)}, "budget": {"86000"}, "unit_id": {fmt.Sprint(s.partner)}, "unit_role": {"requester"}}
 			if res := s.sec.Submit(pp+"/edit", pp, form); res.Status != http.StatusSeeOther {
 				t.Fatalf("edit the draft: %d %.600s", res.Status, res.Body)
 			}

@@ -654,7 +654,7 @@ func (s *Server) reportSheet(c echo.Context, rep *report.Report, title, name str
 	return report.Sheet{Name: name, Title: title, Header: header, Rows: rows, Widths: widths, Meta: [][2]string{
 		{s.cat.T(loc, "report.period"), rep.Period.Label(loc) + "（" + rep.Period.FromText() + " — " + rep.Period.ToText() + "）"},
 		{s.cat.T(loc, "report.scope"), s.scopeLabel(loc, rep.Scope)},
-		{s.cat.T(loc, "report.generated_at"), time.Now().In(Shanghai).Format("2006-01-02 15:04")},
+		{s.cat.T(loc, "report.generated_at"), s.db.Now().In(Shanghai).Format("2006-01-02 15:04")},
 		{s.cat.T(loc, "report.note"), s.cat.T(loc, "report.note_text")},
 	}}
 }
@@ -680,7 +680,7 @@ func (s *Server) writeWorkbook(c echo.Context, title string, sheets []report.She
 		return err
 	}
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, report.ContentDisposition(report.Filename(title, report.XLSX, time.Now())))
+	h.Set(echo.HeaderContentDisposition, report.ContentDisposition(report.Filename(title, report.XLSX, s.db.Now())))
 	h.Set(echo.HeaderCacheControl, "no-store")
 	return c.Blob(http.StatusOK, report.XLSX.ContentType(), buf.Bytes())
 }
