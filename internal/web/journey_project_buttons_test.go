@@ -111,3 +111,68 @@ func TestBrowserProjectHeaderButtons(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserListHeaderButtons: 关闭 on a need page and 撤回 on a resource
+// page open their form in view, clear of the sticky top bar, with
+// JavaScript (no reload) and without it (the link's ?action=…#act-…).
+func TestBrowserListHeaderButtons(t *testing.T) {
+	srv := testenv.NewServer(t, store.SQLite)
+	ctx := context.Background()
+	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Authz.Reload(ctx); err != nil { // the demo's roles
+		t.Fatal(err)
+	}
+	first := func(q string) int64 {
+		var id int64
+		if err := srv.DB.SQL().QueryRow(q).Scan(&id); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return id
+	}
+	pages := []struct{ page, action string }{
+		{fmt.Sprintf("%s/needs/%d", srv.URL, first(`SELECT MIN(id) FROM needs WHERE status IN ('published', 'partly_claimed')`)), "close"},
+		{fmt.Sprintf("%s/resources/%d", srv.URL, first(`SELECT MIN(id) FROM resources WHERE status = 'available'`)), "withdraw"},
+	}
+	for _, noScript := range []bool{false, true} {
+		b := testenv.NewBrowser(t)
+		if noScript {
+			b.Run(func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+				_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+				return chromedp.Void{}, err
+			})
+		}
+		b.Navigate(srv.URL + "/login")
+		b.SendKeys(`#username`, "secretary")
+		b.SendKeys(`#password`, testenv.Password)
+		b.Submit(`form[action="/login"]`)
+		b.WaitVisible(`details.user-menu`)
+		for _, p := range pages {
+			name := fmt.Sprintf("%s on %s (script %v)", p.action, p.page, !noScript)
+			target := "act-" + p.action
+			b.Navigate(p.page)
+			b.WaitVisible(`#open-` + p.action)
+			if res := testenv.RunValue(b, chromedp.Evaluate[string](projectFormInView(target))); res != "closed" {
+				t.Errorf("%s: before the click the form is %q, want closed", name, res)
+			}
+			b.Click(`#open-` + p.action)
+			b.WaitVisible(`#` + target + ` form`)
+			res := testenv.RunValue(b, chromedp.Evaluate[string](projectFormInView(target)))
+			loc := testenv.RunValue(b, chromedp.Evaluate[string](`location.pathname + location.search + location.hash`))
+			if res != "ok" {
+				b.Screenshot(testenv.ArtifactPath(t, fmt.Sprintf("%s-%v.png", p.action, noScript)))
+				t.Errorf("%s: %s (at %s)", name, res, loc)
+			}
+			if noScript && !strings.Contains(loc, "?action="+p.action+"#"+target) {
+				t.Errorf("%s: without script went to %s", name, loc)
+			}
+			if !noScript && strings.Contains(loc, "?action=") {
+				t.Errorf("%s: with script reloaded the page: %s", name, loc)
+			}
+		}
+		if errs := b.NetworkErrors(); len(errs) > 0 {
+			t.Errorf("network or script errors:\n%s", strings.Join(errs, "\n"))
+		}
+	}
+}
