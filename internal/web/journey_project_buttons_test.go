@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"tongxin/internal/app"
+	"tongxin/internal/model"
+	"tongxin/internal/service"
 	"tongxin/internal/store"
 	"tongxin/internal/testenv"
 )
@@ -112,8 +114,9 @@ func TestBrowserProjectHeaderButtons(t *testing.T) {
 	}
 }
 
-// TestBrowserListHeaderButtons: 关闭 on a need page and 撤回 on a resource
-// page open their form in view, clear of the sticky top bar, with
+// TestBrowserListHeaderButtons: 关闭 on a need page, 撤回 on a resource page,
+// 取消会议 on a meeting page and 提前交接 on a rotation term's page open their
+// form in view, clear of the sticky top bar, with
 // JavaScript (no reload) and without it (the link's ?action=…#act-…).
 func TestBrowserListHeaderButtons(t *testing.T) {
 	srv := testenv.NewServer(t, store.SQLite)
@@ -131,9 +134,28 @@ func TestBrowserListHeaderButtons(t *testing.T) {
 		}
 		return id
 	}
+	// A planned annual meeting (a long page) of the demo alliance.
+	meeting := govMeeting(t, srv, first(`SELECT MIN(id) FROM alliances`), first(`SELECT district_id FROM alliances WHERE id = (SELECT MIN(id) FROM alliances)`))
+	// The term of the demo alliance that runs today.
+	today := service.AllianceToday(srv.DB.Now())
+	terms, err := srv.DB.RotationTermsOf(ctx, first(`SELECT MIN(id) FROM alliances`), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var term int64
+	for _, rt := range terms {
+		if rt.Status != model.RotationHandedOver && !rt.StartsOn.After(today) && !rt.EndsOn.Before(today) {
+			term = rt.ID
+		}
+	}
+	if term == 0 {
+		t.Fatalf("no term of the demo runs today (%s): %+v", today, terms)
+	}
 	pages := []struct{ page, action string }{
 		{fmt.Sprintf("%s/needs/%d", srv.URL, first(`SELECT MIN(id) FROM needs WHERE status IN ('published', 'partly_claimed')`)), "close"},
 		{fmt.Sprintf("%s/resources/%d", srv.URL, first(`SELECT MIN(id) FROM resources WHERE status = 'available'`)), "withdraw"},
+		{fmt.Sprintf("%s/meetings/%d", srv.URL, meeting.ID), "cancel"},
+		{fmt.Sprintf("%s/rotation-terms/%d", srv.URL, term), "hand-over"},
 	}
 	for _, noScript := range []bool{false, true} {
 		b := testenv.NewBrowser(t)
