@@ -101,6 +101,13 @@ func TestMigrateAndSeedOnSQLite(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "7 created") {
 		t.Fatalf("first seed: %d %q", code, out)
 	}
+	// The 申报材料 go into the upload directory serve reads.
+	if !strings.Contains(out, "demo files: 2 attached") {
+		t.Errorf("first seed attached no demo files: %q", out)
+	}
+	if stored, _ := filepath.Glob(filepath.Join(dir, "data", "uploads", "attachments", "*", "*")); len(stored) != 2 {
+		t.Errorf("stored demo files: %v", stored)
+	}
 	db, err := store.Open(context.Background(), store.Options{Dialect: store.SQLite, DSN: filepath.Join(dir, "t.db")})
 	if err != nil {
 		t.Fatal(err)

@@ -72,6 +72,14 @@ func runSeed(ctx context.Context, cl *cli, args []string) error {
 		return err
 	}
 	fmt.Fprintf(cl.stdout, "demo accounts: %d created, %d already there\n", created, len(demoAccounts)+2-created)
+	// The 申报材料 go into the upload directory serve reads (upload_dir).
+	files, err := SeedDemoFiles(ctx, db, log, cfg.UploadDir)
+	if err != nil {
+		return err
+	}
+	if files > 0 {
+		fmt.Fprintf(cl.stdout, "demo files: %d attached under %s\n", files, cfg.UploadDir)
+	}
 	return nil
 }
 

@@ -91,13 +91,25 @@ func TestRotationPlanSaveHandOverPages(t *testing.T) {
 		t.Errorf("terms do not follow each other: %s–%s, %s", terms[0].StartsOn, terms[0].EndsOn, terms[1].StartsOn)
 	}
 	first := fmt.Sprintf("/rotation-terms/%d", terms[0].ID)
+	// 提前交接 in the header opens its form: closed by default, open at
+	// ?action=hand-over (without JavaScript) and after a refusal.
+	hdr := c.Get(first).Doc(t)
+	if href, _ := hdr.Find(`.page-actions a#open-hand-over`).Attr("href"); href != first+"?action=hand-over#act-hand-over" {
+		t.Errorf("hand-over button: %q", href)
+	}
+	if n := hdr.Find(`details#act-hand-over:not([open]) form[action="` + first + `/hand-over"]`).Length(); n != 1 {
+		t.Errorf("hand-over form closed by default: %d", n)
+	}
+	if n := c.Get(first + "?action=hand-over").Doc(t).Find(`details#act-hand-over[open] #handover_note`).Length(); n != 1 {
+		t.Errorf("?action=hand-over: form open %d", n)
+	}
 	// Hand-over without a note: refused, the date kept, the message by the field.
 	res = c.Submit(first, first+"/hand-over", url.Values{"on": {today.Format(time.DateOnly)}, "handover_note": {""},
 		"version": {fmt.Sprint(terms[0].Version)}})
 	if res.Status != http.StatusBadRequest && res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("hand-over without note: %d", res.Status)
 	}
-	if res.Doc(t).Find("#handover_note-error").Text() == "" {
+	if res.Doc(t).Find("details#act-hand-over[open] #handover_note-error").Text() == "" {
 		t.Errorf("no message next to the note")
 	}
 	// Stale version.
@@ -375,5 +387,35 @@ func TestHomeShowsDuties(t *testing.T) {
 	oc.Login("homeother", testenv.Password)
 	if n := oc.Get("/").Doc(t).Find("#duties-due").Length(); n != 0 {
 		t.Errorf("a contact who is not the chair sees duties")
+	}
+}
+
+// TestMeetingCancelButton: 取消会议 in the header of a planned meeting opens
+// its form: closed by default, open at ?action=cancel (without JavaScript)
+// and again after a refusal; then the meeting is cancelled.
+func TestMeetingCancelButton(t *testing.T) {
+	srv := testenv.NewServer(t, testenv.Dialects[0])
+	a, _, c := govAlliance(t, srv, 2, "cancelsec")
+	m := govMeeting(t, srv, a.ID, 310104)
+	page := fmt.Sprintf("/meetings/%d", m.ID)
+	doc := c.Get(page).Doc(t)
+	if href, _ := doc.Find(`.page-actions a#open-cancel`).Attr("href"); href != page+"?action=cancel#act-cancel" {
+		t.Errorf("cancel button: %q", href)
+	}
+	if n := doc.Find(`details#act-cancel:not([open]) form[action="` + page + `/cancel"]`).Length(); n != 1 {
+		t.Errorf("cancel form closed by default: %d", n)
+	}
+	if n := c.Get(page + "?action=cancel").Doc(t).Find(`details#act-cancel[open] #reason`).Length(); n != 1 {
+		t.Errorf("?action=cancel: form open %d", n)
+	}
+	res := c.Submit(page, page+"/cancel", url.Values{"reason": {" "}, "version": {fmt.Sprint(m.Version)}})
+	if res.Status == http.StatusSeeOther || res.Doc(t).Find(`details#act-cancel[open]`).Length() != 1 {
+		t.Errorf("cancel without reason: %d, form open %d", res.Status, res.Doc(t).Find(`details#act-cancel[open]`).Length())
+	}
+	if res := c.Submit(page, page+"/cancel", url.Values{"reason": {"场地临时占用"}, "version": {fmt.Sprint(m.Version)}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d %.300s", res.Status, res.Body)
+	}
+	if n := c.Get(page).Doc(t).Find(`#open-cancel, #act-cancel`).Length(); n != 0 {
+		t.Errorf("a cancelled meeting still offers 取消会议: %d", n)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"tongxin/internal/app"
+	"tongxin/internal/model"
+	"tongxin/internal/service"
 	"tongxin/internal/store"
 	"tongxin/internal/testenv"
 )
@@ -109,6 +111,91 @@ func TestBrowserProjectHeaderButtons(t *testing.T) {
 			if errs := b.NetworkErrors(); len(errs) > 0 {
 				t.Errorf("%s: network or script errors:\n%s", name, strings.Join(errs, "\n"))
 			}
+		}
+	}
+}
+
+// TestBrowserListHeaderButtons: 关闭 on a need page, 撤回 on a resource page,
+// 取消会议 on a meeting page and 提前交接 on a rotation term's page open their
+// form in view, clear of the sticky top bar, with
+// JavaScript (no reload) and without it (the link's ?action=…#act-…).
+func TestBrowserListHeaderButtons(t *testing.T) {
+	srv := testenv.NewServer(t, store.SQLite)
+	ctx := context.Background()
+	if _, err := app.SeedDemo(ctx, srv.DB, srv.App.Auth, testenv.Password); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Authz.Reload(ctx); err != nil { // the demo's roles
+		t.Fatal(err)
+	}
+	first := func(q string) int64 {
+		var id int64
+		if err := srv.DB.SQL().QueryRow(q).Scan(&id); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return id
+	}
+	// A planned annual meeting (a long page) of the demo alliance.
+	meeting := govMeeting(t, srv, first(`SELECT MIN(id) FROM alliances`), first(`SELECT district_id FROM alliances WHERE id = (SELECT MIN(id) FROM alliances)`))
+	// The term of the demo alliance that runs today.
+	today := service.AllianceToday(srv.DB.Now())
+	terms, err := srv.DB.RotationTermsOf(ctx, first(`SELECT MIN(id) FROM alliances`), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var term int64
+	for _, rt := range terms {
+		if rt.Status != model.RotationHandedOver && !rt.StartsOn.After(today) && !rt.EndsOn.Before(today) {
+			term = rt.ID
+		}
+	}
+	if term == 0 {
+		t.Fatalf("no term of the demo runs today (%s): %+v", today, terms)
+	}
+	pages := []struct{ page, action string }{
+		{fmt.Sprintf("%s/needs/%d", srv.URL, first(`SELECT MIN(id) FROM needs WHERE status IN ('published', 'partly_claimed')`)), "close"},
+		{fmt.Sprintf("%s/resources/%d", srv.URL, first(`SELECT MIN(id) FROM resources WHERE status = 'available'`)), "withdraw"},
+		{fmt.Sprintf("%s/meetings/%d", srv.URL, meeting.ID), "cancel"},
+		{fmt.Sprintf("%s/rotation-terms/%d", srv.URL, term), "hand-over"},
+	}
+	for _, noScript := range []bool{false, true} {
+		b := testenv.NewBrowser(t)
+		if noScript {
+			b.Run(func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+				_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+				return chromedp.Void{}, err
+			})
+		}
+		b.Navigate(srv.URL + "/login")
+		b.SendKeys(`#username`, "secretary")
+		b.SendKeys(`#password`, testenv.Password)
+		b.Submit(`form[action="/login"]`)
+		b.WaitVisible(`details.user-menu`)
+		for _, p := range pages {
+			name := fmt.Sprintf("%s on %s (script %v)", p.action, p.page, !noScript)
+			target := "act-" + p.action
+			b.Navigate(p.page)
+			b.WaitVisible(`#open-` + p.action)
+			if res := testenv.RunValue(b, chromedp.Evaluate[string](projectFormInView(target))); res != "closed" {
+				t.Errorf("%s: before the click the form is %q, want closed", name, res)
+			}
+			b.Click(`#open-` + p.action)
+			b.WaitVisible(`#` + target + ` form`)
+			res := testenv.RunValue(b, chromedp.Evaluate[string](projectFormInView(target)))
+			loc := testenv.RunValue(b, chromedp.Evaluate[string](`location.pathname + location.search + location.hash`))
+			if res != "ok" {
+				b.Screenshot(testenv.ArtifactPath(t, fmt.Sprintf("%s-%v.png", p.action, noScript)))
+				t.Errorf("%s: %s (at %s)", name, res, loc)
+			}
+			if noScript && !strings.Contains(loc, "?action="+p.action+"#"+target) {
+				t.Errorf("%s: without script went to %s", name, loc)
+			}
+			if !noScript && strings.Contains(loc, "?action=") {
+				t.Errorf("%s: with script reloaded the page: %s", name, loc)
+			}
+		}
+		if errs := b.NetworkErrors(); len(errs) > 0 {
+			t.Errorf("network or script errors:\n%s", strings.Join(errs, "\n"))
 		}
 	}
 }

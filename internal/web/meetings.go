@@ -343,6 +343,9 @@ type meetingShowPage struct {
 	// MaxFiles and MaxMB are the upload limits the help text names.
 	MaxFiles int
 	MaxMB    int64
+	// Want is the form that opens: the one a header button asked for
+	// (?action=cancel, which works without JavaScript) or the one refused.
+	Want string
 }
 
 // Size writes a file size.
@@ -371,7 +374,10 @@ func (s *Server) renderMeetingShow(c echo.Context, status int, err error) error 
 	p := meetingShowPage{M: m, Perms: svc.Perms(actor(c), &m.Meeting), Agenda: paragraphs(m.Agenda), Minutes: paragraphs(m.Minutes),
 		Resolutions: paragraphs(m.Resolutions), Today: govDay(s.govToday()),
 		Sections: []string{service.SectionNeeds, service.SectionResources, service.SectionProjects},
-		MaxFiles: meetingPageFiles, MaxMB: s.attachmentMaxMB()}
+		MaxFiles: meetingPageFiles, MaxMB: s.attachmentMaxMB(), Want: c.QueryParam("action")}
+	if refusedAct, ok := c.Get(meetingRefusedAct).(string); ok {
+		p.Want = refusedAct
+	}
 	if p.Attendance, e = s.db.MeetingAttendanceRows(ctx, &m.Meeting); e != nil {
 		return e
 	}
@@ -389,6 +395,9 @@ func (s *Server) renderMeetingShow(c echo.Context, status int, err error) error 
 	return s.page(c, status, "meetings/show", v)
 }
 
+// meetingRefusedAct is the context key of the action meetingAct refused.
+const meetingRefusedAct = "meeting.refused_act"
+
 func (s *Server) meetingShow(c echo.Context) error { return s.renderMeetingShow(c, http.StatusOK, nil) }
 
 func (s *Server) meetingAct(action string) echo.HandlerFunc {
@@ -403,6 +412,7 @@ func (s *Server) meetingAct(action string) echo.HandlerFunc {
 			if _, gerr := s.meetingService().Get(c.Request().Context(), actor(c), id); gerr != nil {
 				return gerr
 			}
+			c.Set(meetingRefusedAct, action) // its form opens again
 			return s.renderMeetingShow(c, statusOf(err), err)
 		}
 		if err != nil {

@@ -627,6 +627,9 @@ type needShowPage struct {
 	// DraftMissing says, to who could draft, why 立项草稿 is not offered
 	// (service.DraftNoClaim, DraftOpenProject; "" otherwise).
 	DraftMissing string
+	// Want is the form a header button asked to open (?action=close: works
+	// without JavaScript).
+	Want string
 }
 
 func (s *Server) needShow(c echo.Context) error {
@@ -650,7 +653,7 @@ func (s *Server) renderNeedShow(c echo.Context, status int, reason string, ve *m
 	p := needShowPage{N: n, CategoryLabel: d.label(d.category, n.Category), MeasureLabel: d.label(d.measure, n.Measure),
 		Coverage: n.Need.Coverage(), Percent: nrPercent(n.AcceptedQuantity, n.Quantity), Remaining: n.Need.Remaining(),
 		Description: nrParagraphs(n.Description), Perms: svc.Perms(actor(c), &n.Need), Reason: reason,
-		ClaimForm: s.routeExists("GET /needs/:id/claim")}
+		ClaimForm: s.routeExists("GET /needs/:id/claim"), Want: c.QueryParam("action")}
 	if n.ResourceKind != "" {
 		p.ResourceKindLabel = d.label(d.kind, n.ResourceKind)
 	}

@@ -398,9 +398,21 @@ func TestNeedsPages(t *testing.T) {
 				t.Fatalf("save again: %d", res.Status)
 			}
 
+			// 关闭 in the header opens its form: closed by default, open at
+			// ?action=close (without JavaScript) and after a refusal.
+			hdr := c.Get(page).Doc(t)
+			if href, _ := hdr.Find(`.page-actions a#open-close`).Attr("href"); href != page+"?action=close#act-close" {
+				t.Errorf("close button: %q", href)
+			}
+			if n := hdr.Find(`details#act-close:not([open]) form[action="` + page + `/close"]`).Length(); n != 1 {
+				t.Errorf("close form closed by default: %d", n)
+			}
+			if n := c.Get(page + "?action=close").Doc(t).Find(`details#act-close[open] #close-reason`).Length(); n != 1 {
+				t.Errorf("?action=close: form open %d", n)
+			}
 			// Close: the reason is required (kept on refusal), then the status shows.
 			res = c.Submit(page, page+"/close", url.Values{"version": {"4"}, "reason": {"  "}})
-			if res.Status != http.StatusUnprocessableEntity || res.Doc(t).Find("#close-reason-error").Text() == "" {
+			if res.Status != http.StatusUnprocessableEntity || res.Doc(t).Find("details#act-close[open] #close-reason-error").Text() == "" {
 				t.Fatalf("close without reason: %d", res.Status)
 			}
 			res = c.Submit(page, page+"/close", url.Values{"version": {"4"}, "reason": {"居民意见未统一"}})

@@ -220,6 +220,17 @@ func TestReportsDashboardEqualsReportAndAPI(t *testing.T) {
 			if page.Status != http.StatusOK {
 				t.Fatalf("report page: %d", page.Status)
 			}
+			// The chart's bars are neutral: the party red is for primary
+			// actions (UI.md), not for every bar.
+			bars := page.Doc(t).Find(".report-chart svg rect")
+			if bars.Length() == 0 {
+				t.Error("report page: no chart bars")
+			}
+			bars.Each(func(_ int, r *goquery.Selection) {
+				if fill, _ := r.Attr("fill"); strings.EqualFold(fill, "#c8161d") || fill == "" {
+					t.Errorf("chart bar fill %q", fill)
+				}
+			})
 			reportVals := map[string]string{}
 			page.Doc(t).Find("[data-report=totals] tr[data-counter]").Each(func(_ int, s *goquery.Selection) {
 				k, _ := s.Attr("data-counter")

@@ -393,6 +393,9 @@ type resourceShowPage struct {
 	Reason                                 string
 	Errors                                 map[string]string
 	ClaimForm                              bool
+	// Want is the form a header button asked to open (?action=withdraw:
+	// works without JavaScript).
+	Want string
 }
 
 func (s *Server) resourceShow(c echo.Context) error {
@@ -415,7 +418,8 @@ func (s *Server) renderResourceShow(c echo.Context, status int, reason string, v
 	}
 	p := resourceShowPage{R: r, KindLabel: d.label(d.kind, r.Kind), MeasureLabel: d.label(d.measure, r.Measure),
 		Percent: nrPercent(r.AcceptedQuantity, r.Capacity), Remaining: r.Resource.Remaining(), Description: nrParagraphs(r.Description),
-		Perms: svc.Perms(actor(c), &r.Resource), Reason: reason, ClaimForm: s.routeExists("GET /resources/:id/claim")}
+		Perms: svc.Perms(actor(c), &r.Resource), Reason: reason, ClaimForm: s.routeExists("GET /resources/:id/claim"),
+		Want: c.QueryParam("action")}
 	if r.Category != "" {
 		p.CategoryLabel = d.label(d.category, r.Category)
 	}

@@ -67,8 +67,19 @@ func TestResourcesPages(t *testing.T) {
 			if res := w.contact.Get(page); res.Status != http.StatusOK {
 				t.Errorf("fellow member: %d", res.Status)
 			}
-			if res := w.foreign.Get(page); res.Status != http.StatusNotFound {
-				t.Errorf("foreign unit: %d", res.Status)
+			// The claims fragment (and its tab) is drawn exactly for who may
+			// open it (the .May guard of the need page).
+			for _, who := range []struct {
+				name string
+				c    *testenv.Client
+			}{{"secretary", c}, {"fellow member", w.contact}} {
+				doc := who.c.Get(page).Doc(t)
+				drawn := doc.Find(`#claims[hx-get]`).Length() == 1
+				tab := doc.Find(`.tabs a[href="#claims"]`).Length() == 1
+				status := who.c.Get(page + "/claims").Status
+				if drawn != tab || drawn != (status == http.StatusOK) || (who.c == c && !drawn) {
+					t.Errorf("%s: claims fragment drawn %v, tab %v, the fragment answers %d", who.name, drawn, tab, status)
+				}
 			}
 			list := c.Get("/resources?kind=venue&has_remaining=1&q=" + url.QueryEscape("会议"))
 			if txt := allianceTableText(t, list, "main"); !strings.Contains(txt, "多功能会议室") {
@@ -93,9 +104,21 @@ func TestResourcesPages(t *testing.T) {
 			if res := apiJSON(t, c, "PATCH", path, map[string]any{"capacity": 30, "version": 2}); res.Status != http.StatusOK || !strings.Contains(res.Body, `"remaining":30`) {
 				t.Errorf("patch: %d %s", res.Status, res.Body)
 			}
+			// 撤回 in the header opens its form: closed by default, open at
+			// ?action=withdraw (without JavaScript) and after a refusal.
+			hdr := c.Get(page).Doc(t)
+			if href, _ := hdr.Find(`.page-actions a#open-withdraw`).Attr("href"); href != page+"?action=withdraw#act-withdraw" {
+				t.Errorf("withdraw button: %q", href)
+			}
+			if n := hdr.Find(`details#act-withdraw:not([open]) form[action="` + page + `/withdraw"]`).Length(); n != 1 {
+				t.Errorf("withdraw form closed by default: %d", n)
+			}
+			if n := c.Get(page + "?action=withdraw").Doc(t).Find(`details#act-withdraw[open] #withdraw-reason`).Length(); n != 1 {
+				t.Errorf("?action=withdraw: form open %d", n)
+			}
 			// Withdraw: the reason is required and kept on refusal.
 			res = c.Submit(page, page+"/withdraw", url.Values{"version": {"3"}, "reason": {""}})
-			if res.Status != http.StatusUnprocessableEntity || res.Doc(t).Find("#withdraw-reason-error").Text() == "" {
+			if res.Status != http.StatusUnprocessableEntity || res.Doc(t).Find("details#act-withdraw[open] #withdraw-reason-error").Text() == "" {
 				t.Fatalf("withdraw without reason: %d", res.Status)
 			}
 			if res := c.Submit(page, page+"/withdraw", url.Values{"version": {"3"}, "reason": {"场地装修"}}); res.Status != http.StatusSeeOther {

@@ -416,6 +416,9 @@ type rotationShowPage struct {
 	Errors   map[string]string
 	// DutyErrors are the messages of the duty form that was refused (by duty id).
 	DutyID int64
+	// Want is the form that opens: the one a header button asked for
+	// (?action=hand-over, which works without JavaScript) or the one refused.
+	Want string
 }
 
 func (s *Server) renderRotationShow(c echo.Context, status int, p rotationShowPage, err error) error {
@@ -431,6 +434,9 @@ func (s *Server) renderRotationShow(c echo.Context, status int, p rotationShowPa
 	p.T, p.Perms, p.Today = t, svc.Perms(actor(c), t.AllianceID, t.DistrictID), govDay(s.govToday())
 	if p.HandOver.On == "" {
 		p.HandOver.On = p.Today
+	}
+	if p.Want == "" {
+		p.Want = c.QueryParam("action")
 	}
 	if p.Perms.Duties {
 		l, e := s.db.ListMeetings(ctx, store.MeetingFilter{AllianceID: t.AllianceID, Scope: model.Scope{All: true},
@@ -456,7 +462,7 @@ func (s *Server) rotationHandOver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := rotationShowPage{}
+	p := rotationShowPage{Want: "hand-over"} // open again when refused
 	p.HandOver.On, p.HandOver.Note = strings.TrimSpace(c.FormValue("on")), c.FormValue("handover_note")
 	ve := &model.ValidationError{}
 	version := formVersion(c)
