@@ -215,7 +215,7 @@ func TestMembersReadTheirAllianceAndConvenorsRunTheirCommittee(t *testing.T) {
 			mship := allianceMembership(t, srv, a, e.units["member"], store.MembershipsCurrent)
 			apage := fmt.Sprintf("/alliances/%d", a)
 			edit := fmt.Sprintf("%s/members/%d", apage, mship.ID)
-			if res := sec.Submit(apage, edit+"/leave", url.Values{"left_on": {allianceToday(srv)}}); res.Status != http.StatusSeeOther {
+			if res := sec.Submit(apage, edit+"/leave", url.Values{"left_on": {allianceToday(srv)}, "version": {versionOf(t, srv, "memberships", mship.ID)}}); res.Status != http.StatusSeeOther {
 				t.Fatalf("leave: %d", res.Status)
 			}
 			for i, p := range pages {
@@ -259,6 +259,7 @@ func TestJointMeetingDutyNeedsItsMeetingHeld(t *testing.T) {
 			chair.Login(e.chair.Username, testenv.Password)
 			term := fmt.Sprintf("/rotation-terms/%d", e.current.ID)
 			done := url.Values{"done_on": {today.Format(time.DateOnly)}, "meeting_id": {fmt.Sprint(m.ID)}}
+			done.Set("version", versionOf(t, srv, "rotation_duties", duty))
 			res := chair.Submit(term, fmt.Sprintf("%s/duties/%d", term, duty), done)
 			if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "尚未召开") {
 				t.Fatalf("a planned meeting: %d, want 422 saying it has not been held", res.Status)
@@ -269,6 +270,7 @@ func TestJointMeetingDutyNeedsItsMeetingHeld(t *testing.T) {
 			if _, err := service.NewMeetings(service.Deps{DB: srv.DB, Authz: srv.App.Authz, Auth: srv.App.Auth}).Act(ctx, model.Actor{UserID: e.chair.ID}, m.ID, model.MeetingActionHold, "", m.Version); err != nil {
 				t.Fatal(err)
 			}
+			done.Set("version", versionOf(t, srv, "rotation_duties", duty))
 			res = chair.Submit(term, fmt.Sprintf("%s/duties/%d", term, duty), done)
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("a held meeting: %d", res.Status)

@@ -180,8 +180,17 @@ func (s *Server) bindAnnual(c echo.Context, id int64, section bool) (annualBody,
 	if err := bindJSON(c, &b); err != nil {
 		return b, err
 	}
-	if _, err := s.meetingService().Get(c.Request().Context(), actor(c), id); err != nil {
+	m, err := s.meetingService().Get(c.Request().Context(), actor(c), id)
+	if err != nil {
 		return b, err
+	}
+	// Only an annual meeting has these sections; a reader who may not run
+	// it learns that first, not which field their body lacks.
+	if m.Kind != model.MeetingAnnual {
+		return b, model.NotFound("annual_meeting", id)
+	}
+	if !s.meetingService().Perms(actor(c), &m.Meeting).Update {
+		return b, model.ErrForbidden
 	}
 	ve := &model.ValidationError{}
 	if section && b.IDs == nil {
