@@ -6,6 +6,13 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X tongxin/internal/app.Version=$(VERSION) -X tongxin/internal/app.Commit=$(COMMIT)
 # Test flags; .ci/run adds nothing here but sets TONGXIN_REQUIRE_POSTGRES=1 and TONGXIN_REQUIRE_BROWSER=1.
 TESTFLAGS ?= -race -count=1 -timeout 12m
+# internal/web drives the server through its router one request at a time (thousands of requests:
+# the authorization matrix, the crawl, the browser journeys), where the race detector costs ~7x and
+# finds nothing new: that package runs without it, then its concurrency tests (parallel claims, role
+# changes polled from another process, two instances) run again under it. Every other package runs
+# under the race detector, at the same time as internal/web.
+WEBFLAGS  ?= -count=1 -timeout 12m
+RACE_WEB  ?= Concurrent|ReachesTheServer|ToldOfHandOvers|Instance
 
 .PHONY: run build test lint vet fmt bench clean
 
@@ -19,9 +26,12 @@ run: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tongxin
 
-## test: vet and every test (race detector on; Postgres and browser halves skip when absent unless required)
+## test: vet and every test (race detector on, see WEBFLAGS; Postgres and browser halves skip when absent unless required)
 test: vet
-	CGO_ENABLED=1 $(GO) test $(TESTFLAGS) ./...
+	@CGO_ENABLED=1 $(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v '/internal/web$$') & others=$$!; \
+	CGO_ENABLED=1 $(GO) test $(WEBFLAGS) ./internal/web && \
+	CGO_ENABLED=1 $(GO) test $(TESTFLAGS) -run '$(RACE_WEB)' ./internal/web; web=$$?; \
+	wait $$others; rest=$$?; test $$web -eq 0 && test $$rest -eq 0
 
 ## lint: gofmt and go vet
 lint: vet

@@ -345,9 +345,9 @@ func TestFiguresReconcileWithTheirLists(t *testing.T) {
 	}
 }
 
-// reconcileScale is the generated city's size: enough for every status,
-// district and alliance to have rows, small enough for a test.
-const reconcileScale = 0.02
+// reconcileScale is the generated city's size (`seed --scale 0.1`: a tenth
+// of a city's year), enough for every status, district and alliance to have rows.
+const reconcileScale = 0.1
 
 // TestCounterGlossaryStatesTheRules: the glossary page states the year
 // rule, the money rule and the grade bands, and names each counter's list
