@@ -194,7 +194,7 @@ func (db *DB) UpdateNeed(ctx context.Context, n *model.Need, version int) error 
 			"beneficiaries": n.Beneficiaries, "wanted_by": n.WantedBy, "visibility": n.Visibility,
 			"version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 		})
-	return db.listVersioned(ctx, res, "needs", "need", n.ID)
+	return db.versioned(ctx, res, "needs", "need", n.ID)
 }
 
 // SetNeedStatus moves a need from status from to status to if the stored
@@ -211,26 +211,7 @@ func (db *DB) SetNeedStatus(ctx context.Context, id int64, version int, from, to
 		}
 	}
 	res := db.conn(ctx).Model(&model.Need{}).Where("id = ? AND version = ? AND status = ?", id, version, from).Updates(set)
-	return db.listVersioned(ctx, res, "needs", "need", id)
-}
-
-// listVersioned turns the result of a guarded UPDATE of a need or resource
-// into nil, a missing row or a stale-version conflict.
-func (db *DB) listVersioned(ctx context.Context, res *gorm.DB, table, kind string, id int64) error {
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected > 0 {
-		return nil
-	}
-	var n int64
-	if err := db.conn(ctx).Table(table).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
-	}
-	if n == 0 {
-		return model.NotFound(kind, id)
-	}
-	return model.Conflict(model.MsgStale)
+	return db.versioned(ctx, res, "needs", "need", id)
 }
 
 // expireBatch is how many rows one expiry statement ends.

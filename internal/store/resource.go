@@ -173,7 +173,7 @@ func (db *DB) UpdateResource(ctx context.Context, r *model.Resource, version int
 			"available_from": r.AvailableFrom, "available_until": r.AvailableUntil, "visibility": r.Visibility, "status": r.Status,
 			"version": gorm.Expr("version + 1"), "updated_at": db.Now(),
 		})
-	return db.listVersioned(ctx, res, "resources", "resource", r.ID)
+	return db.versioned(ctx, res, "resources", "resource", r.ID)
 }
 
 // SetResourceStatus moves a resource from status from to status to if the
@@ -189,7 +189,7 @@ func (db *DB) SetResourceStatus(ctx context.Context, id int64, version int, from
 		}
 	}
 	res := db.conn(ctx).Model(&model.Resource{}).Where("id = ? AND version = ? AND status = ?", id, version, from).Updates(set)
-	return db.listVersioned(ctx, res, "resources", "resource", id)
+	return db.versioned(ctx, res, "resources", "resource", id)
 }
 
 // ExpireResources ends, in batches, the available resources whose
