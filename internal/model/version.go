@@ -12,6 +12,9 @@ const (
 	// MsgStaleVersion: the version read is not the stored one; args: the
 	// version read, the stored one.
 	MsgStaleVersion = "form.stale_version"
+	// MsgStaleChanges: as MsgStaleVersion, and what happened since; args:
+	// the version read, the stored one, who acted, the operations (Labels).
+	MsgStaleChanges = "form.stale_version_changes"
 )
 
 // VersionError is the 400 of a request without a usable version. It is not

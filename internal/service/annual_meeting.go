@@ -239,7 +239,7 @@ func (s *Meetings) ConfirmReview(ctx context.Context, actor model.Actor, id int6
 		if err != nil {
 			return err
 		}
-		if err := model.CheckVersion(version, m.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "meeting", id, version, m.Version); err != nil {
 			return err
 		}
 		f, err := s.db.AllianceProjectFigures(ctx, m.AllianceID, m.Year-1)
@@ -279,7 +279,7 @@ func (s *Meetings) SaveSection(ctx context.Context, actor model.Actor, id int64,
 		if err != nil {
 			return err
 		}
-		if err := model.CheckVersion(version, m.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "meeting", id, version, m.Version); err != nil {
 			return err
 		}
 		// A section is part of the meeting: saving one moves its version.

@@ -132,7 +132,7 @@ func (s *Projects) Select(ctx context.Context, actor model.Actor, id int64, sele
 		if c.Status != model.CaseNominated {
 			return model.Rule("case_decided", "case.decided."+c.Status)
 		}
-		if err := model.CheckVersion(in.Version, c.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "case", id, in.Version, c.Version); err != nil {
 			return err
 		}
 		ve := &model.ValidationError{}

@@ -490,7 +490,7 @@ func (s *Claims) Accept(ctx context.Context, actor model.Actor, id int64, versio
 		if c.Status != model.ClaimPending {
 			return model.Rule("claim_not_pending", "claim.not_pending."+c.Status)
 		}
-		if err := model.CheckVersion(version, c.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "claim", id, version, c.Version); err != nil {
 			return err
 		}
 		if !t.decidable() {
@@ -573,7 +573,7 @@ func (s *Claims) Reject(ctx context.Context, actor model.Actor, id int64, versio
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if err := model.CheckVersion(version, c.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "claim", id, version, c.Version); err != nil {
 			return err
 		}
 		uid := actor.UserID
@@ -620,7 +620,7 @@ func (s *Claims) Withdraw(ctx context.Context, actor model.Actor, id int64, vers
 		if c.Status != model.ClaimPending {
 			return model.Rule("claim_not_pending", "claim.not_pending."+c.Status)
 		}
-		if err := model.CheckVersion(version, c.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "claim", id, version, c.Version); err != nil {
 			return err
 		}
 		uid := actor.UserID

@@ -502,7 +502,7 @@ func (s *Meetings) Act(ctx context.Context, actor model.Actor, id int64, action,
 		if !ok {
 			return model.Rule("meeting_bad_state", "meeting.bad_state."+m.Status)
 		}
-		if err := model.CheckVersion(version, m.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "meeting", id, version, m.Version); err != nil {
 			return err
 		}
 		fields := map[string]any{"status": to}
@@ -543,7 +543,7 @@ func (s *Meetings) SaveAttendance(ctx context.Context, actor model.Actor, id int
 		if m.Status == model.MeetingCancelled {
 			return model.Rule("meeting_cancelled", "meeting.is_cancelled")
 		}
-		if err := model.CheckVersion(version, m.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "meeting", id, version, m.Version); err != nil {
 			return err
 		}
 		// The attendance is part of the meeting: recording it moves its version.

@@ -569,7 +569,7 @@ func (s *Needs) transition(ctx context.Context, actor model.Actor, id int64, ver
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if err := model.CheckVersion(version, prev.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "need", id, version, prev.Version); err != nil {
 			return err
 		}
 		if to == model.NeedPublished && prev.WantedBy != nil && prev.WantedBy.UTC().Before(s.today()) {

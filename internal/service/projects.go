@@ -699,7 +699,7 @@ func (s *Projects) Fire(ctx context.Context, actor model.Actor, id int64, action
 		if err := s.authz.Check(actor.UserID, s.chain(actor, p, units), "project", action); err != nil {
 			return err
 		}
-		if err := model.CheckVersion(in.Version, p.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "project", id, in.Version, p.Version); err != nil {
 			return err
 		}
 		now := s.db.Now()

@@ -374,7 +374,7 @@ func (s *Resources) transition(ctx context.Context, actor model.Actor, id int64,
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		if err := model.CheckVersion(version, prev.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "resource", id, version, prev.Version); err != nil {
 			return err
 		}
 		if to == model.ResourceAvailable && prev.AvailableUntil != nil && prev.AvailableUntil.UTC().Before(s.today()) {

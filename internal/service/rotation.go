@@ -448,7 +448,7 @@ func (s *Rotation) HandOver(ctx context.Context, actor model.Actor, id int64, in
 		if t, err = s.db.RotationTermByID(ctx, id); err != nil { // read again under the lock
 			return err
 		}
-		if err := model.CheckVersion(in.Version, t.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "rotation_term", id, in.Version, t.Version); err != nil {
 			return err
 		}
 		today := s.today()
@@ -549,7 +549,7 @@ func (s *Rotation) UpdateDuty(ctx context.Context, actor model.Actor, dutyID int
 		if err := s.authz.Check(actor.UserID, ch, "rotation_duty", "update"); err != nil {
 			return err
 		}
-		if err := model.CheckVersion(in.Version, d.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "rotation_duty", dutyID, in.Version, d.Version); err != nil {
 			return err
 		}
 		ve := &model.ValidationError{}

@@ -172,7 +172,7 @@ func (s *Users) SetEnabled(ctx context.Context, actor model.Actor, id int64, ver
 		if err != nil {
 			return err
 		}
-		if err := model.CheckVersion(version, before.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "user", id, version, before.Version); err != nil {
 			return err
 		}
 		if before.Status == status {
@@ -210,7 +210,7 @@ func (s *Users) Unlock(ctx context.Context, actor model.Actor, id int64, version
 		if err != nil {
 			return err
 		}
-		if err := model.CheckVersion(version, before.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "user", id, version, before.Version); err != nil {
 			return err
 		}
 		if err := s.db.BumpVersion(ctx, "users", "user", id, version); err != nil {
@@ -242,7 +242,7 @@ func (s *Users) ResetPassword(ctx context.Context, actor model.Actor, id int64, 
 		if err != nil {
 			return err
 		}
-		if err := model.CheckVersion(version, before.Version); err != nil {
+		if err := checkVersion(ctx, s.db, "user", id, version, before.Version); err != nil {
 			return err
 		}
 		if err := s.db.BumpVersion(ctx, "users", "user", id, version); err != nil {

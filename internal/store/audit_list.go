@@ -288,3 +288,11 @@ func (db *DB) AppendAuditAt(ctx context.Context, e *model.AuditEntry, at time.Ti
 	e.CreatedAt, e.UpdatedAt = at.UTC(), at.UTC()
 	return db.conn(ctx).Create(e).Error
 }
+
+// AuditTrail returns the newest n audit rows of one object (kind and id as
+// the audit log records them), newest first.
+func (db *DB) AuditTrail(ctx context.Context, kind, id string, n int) ([]model.AuditEntry, error) {
+	var out []model.AuditEntry
+	err := db.conn(ctx).Where("object_kind = ? AND object_id = ?", kind, id).Order("id DESC").Limit(n).Find(&out).Error
+	return out, err
+}
