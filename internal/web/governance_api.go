@@ -271,40 +271,24 @@ func (s *Server) apiAnnualPack(c echo.Context) error {
 	if out.Resolutions == nil {
 		out.Resolutions = []string{}
 	}
-	for _, l := range full.Letters {
-		if l.LetterMeetingID != nil && *l.LetterMeetingID == id {
-			out.Letters = append(out.Letters, l)
-		}
-	}
-	for _, p := range full.Projects {
-		if p.Signed {
-			out.SignedProjects = append(out.SignedProjects, p)
-		}
-		if p.Published {
-			out.PublishedProjects = append(out.PublishedProjects, p)
-		}
-	}
-	for _, it := range full.Needs {
-		if it.Published {
-			out.PublishedNeeds = append(out.PublishedNeeds, it)
-		}
-	}
-	for _, it := range full.Resources {
-		if it.Published {
-			out.PublishedResources = append(out.PublishedResources, it)
-		}
-	}
-	for _, t := range full.Terms {
-		if t.Announced {
-			out.AnnouncedTerms = append(out.AnnouncedTerms, t)
-		}
-	}
-	for _, at := range full.Presence {
-		if at.Recorded {
-			out.Attendance = append(out.Attendance, at)
-		}
-	}
+	out.Letters = keep(out.Letters, full.Letters, func(l annualLetterJSON) bool { return l.LetterMeetingID != nil && *l.LetterMeetingID == id })
+	out.SignedProjects = keep(out.SignedProjects, full.Projects, func(p annualProjectJSON) bool { return p.Signed })
+	out.PublishedProjects = keep(out.PublishedProjects, full.Projects, func(p annualProjectJSON) bool { return p.Published })
+	out.PublishedNeeds = keep(out.PublishedNeeds, full.Needs, func(it annualListItemJSON) bool { return it.Published })
+	out.PublishedResources = keep(out.PublishedResources, full.Resources, func(it annualListItemJSON) bool { return it.Published })
+	out.AnnouncedTerms = keep(out.AnnouncedTerms, full.Terms, func(t annualTermJSON) bool { return t.Announced })
+	out.Attendance = keep(out.Attendance, full.Presence, func(at annualAttendanceJSON) bool { return at.Recorded })
 	return c.JSON(http.StatusOK, out)
+}
+
+// keep appends to dst the items of src that pass ok.
+func keep[T any](dst, src []T, ok func(T) bool) []T {
+	for _, v := range src {
+		if ok(v) {
+			dst = append(dst, v)
+		}
+	}
+	return dst
 }
 
 // ---- rotation duties ----
