@@ -101,6 +101,8 @@ type Unit struct {
 	Version      int
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// ContactErasedAt: when the contact's personal data was erased on request.
+	ContactErasedAt *time.Time
 }
 
 // Alliance levels.

@@ -31,6 +31,8 @@ type User struct {
 	Version            int
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	// ErasedAt: when the account's personal data was erased on request.
+	ErasedAt *time.Time
 }
 
 // IsLocked reports a lock still in force at now.

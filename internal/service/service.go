@@ -33,7 +33,7 @@ func audit(ctx context.Context, db *store.DB, actor model.Actor, action, kind st
 		e.UserID = &uid
 	}
 	if changes != nil {
-		b, err := json.Marshal(changes)
+		b, err := json.Marshal(maskAuditChanges(changes)) // personal data stored masked: pii.go
 		if err != nil {
 			return err
 		}

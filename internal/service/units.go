@@ -198,16 +198,28 @@ func (s *Units) List(ctx context.Context, actor model.Actor, f store.UnitFilter,
 	if f.Scope.Empty() {
 		return model.List[store.UnitRow]{}, model.ErrForbidden
 	}
-	return s.db.ListUnits(ctx, f, req)
+	l, err := s.db.ListUnits(ctx, f, req)
+	if err != nil {
+		return l, err
+	}
+	return l, s.maskRows(ctx, actor, l.Items) // personal data: pii.go
 }
 
-// Each calls fn for every unit matching f that the actor may read (exports).
+// Each calls fn for every unit matching f that the actor may read (exports),
+// the contacts masked as on the list (Export also audits personal data).
 func (s *Units) Each(ctx context.Context, actor model.Actor, f store.UnitFilter, fn func(*store.UnitRow) error) error {
 	f.Scope = s.authz.Scope(actor.UserID, "unit", "read")
 	if f.Scope.Empty() {
 		return model.ErrForbidden
 	}
-	return s.db.EachUnit(ctx, f, fn)
+	a, err := s.contactAccess(ctx, actor)
+	if err != nil {
+		return err
+	}
+	return s.db.EachUnit(ctx, f, func(r *store.UnitRow) error {
+		a.apply(&r.Unit)
+		return fn(r)
+	})
 }
 
 // Get loads one unit the actor may read.
@@ -231,6 +243,8 @@ type UnitDetail struct {
 	Memberships  []store.UnitMembership
 	CanUpdate    bool
 	CanManage    bool
+	// ContactMasked: the actor sees the contact masked (personal data).
+	ContactMasked bool
 }
 
 // Detail loads a unit for its page.
@@ -245,7 +259,10 @@ func (s *Units) Detail(ctx context.Context, actor model.Actor, id int64) (*UnitD
 	}
 	d := &UnitDetail{Unit: u, Memberships: ms,
 		CanUpdate: s.authz.Can(actor.UserID, chain, "unit", "update"),
-		CanManage: s.authz.Can(actor.UserID, chain, "unit", "manage")}
+		CanManage: s.authz.Can(actor.UserID, chain, "unit", "manage"), ContactMasked: !s.MaySeeContact(actor, chain)}
+	if d.ContactMasked {
+		u.MaskContact()
+	}
 	if d.DistrictName, d.StreetName, err = s.db.UnitPlaceNames(ctx, u.DistrictID, u.StreetID); err != nil {
 		return nil, err
 	}

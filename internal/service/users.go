@@ -55,7 +55,11 @@ func (s *Users) List(ctx context.Context, actor model.Actor, f store.UserFilter,
 	if err := s.authz.Check(actor.UserID, SysChain, "user", "read"); err != nil {
 		return model.List[model.User]{}, err
 	}
-	return s.db.ListUsers(ctx, f, req)
+	l, err := s.db.ListUsers(ctx, f, req)
+	for i := range l.Items {
+		s.maskUsers(actor, &l.Items[i]) // personal data: pii.go
+	}
+	return l, err
 }
 
 // Each calls fn for every user matching f (exports), in id order.
@@ -70,6 +74,7 @@ func (s *Users) Each(ctx context.Context, actor model.Actor, f store.UserFilter,
 			return err
 		}
 		for i := range l.Items {
+			s.maskUsers(actor, &l.Items[i]) // personal data: pii.go
 			if err := fn(&l.Items[i]); err != nil {
 				return err
 			}
@@ -86,7 +91,11 @@ func (s *Users) Get(ctx context.Context, actor model.Actor, id int64) (*model.Us
 	if err := s.authz.Check(actor.UserID, SysChain, "user", "read"); err != nil {
 		return nil, err
 	}
-	return s.db.UserByID(ctx, id)
+	u, err := s.db.UserByID(ctx, id)
+	if err == nil {
+		s.maskUsers(actor, u) // personal data: pii.go
+	}
+	return u, err
 }
 
 // Create makes an account with a one-time password, returned once; the user

@@ -64,6 +64,7 @@ var auditActionGroups = []auditActionGroup{
 		"service_site.create", "service_site.update", "service_site.deactivate", "service_site.activate"}},
 	{Key: "data", Actions: []string{"dictionary.create", "dictionary.update", "dictionary.deactivate", "dictionary.activate",
 		"import.create", "attachment.create"}},
+	{Key: "personal", Actions: []string{"export.personal", "unit.erase_contact", "user.erase"}},
 	{Key: "account", Actions: []string{"user.create", "user.update", "user.disable", "user.enable",
 		"role_assignment.create", "role_assignment.revoke", "audit.export", "audit.archive"}},
 	{Key: "security", Security: true, Actions: []string{"login.success", "login.failure", "login.logout", "user.password_change",

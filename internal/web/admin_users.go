@@ -68,7 +68,7 @@ func (s *Server) usersExport(c echo.Context) error {
 	}
 	now := s.db.Now()
 	return s.streamExport(c, format, s.cat.T(loc, "menu.users"), cols, func(w report.Writer) error {
-		return s.users.Each(c.Request().Context(), actor(c), userFilter(c), func(u *model.User) error {
+		return s.users.Export(c.Request().Context(), actor(c), userFilter(c), string(format), func(u *model.User) error {
 			return w.WriteRow(u.ID, u.Username, u.DisplayName, u.Phone, u.Email, s.userStatusLabel(loc, u, now), u.LastLoginAt, u.CreatedAt)
 		})
 	})

@@ -140,6 +140,15 @@ func (s *Server) routes() {
 	r.add(http.MethodPost, "/api/v1/units/:id/deactivate", s.apiUnitSetActive(false), authz.Need("unit", "manage"))
 	r.add(http.MethodPost, "/api/v1/units/:id/activate", s.apiUnitSetActive(true), authz.Need("unit", "manage"))
 
+	// Personal information: erasing a unit's contact or an account's personal
+	// data on request (a page that asks to confirm, then the action).
+	r.add(http.MethodGet, "/units/:id/erase-contact", s.unitEraseConfirm, authz.Need("unit", "erase"))
+	r.add(http.MethodPost, "/units/:id/erase-contact", s.unitEraseContact, authz.Need("unit", "erase"))
+	r.add(http.MethodPost, "/api/v1/units/:id/erase-contact", s.apiUnitEraseContact, authz.Need("unit", "erase"))
+	r.add(http.MethodGet, "/admin/users/:id/erase", s.userEraseConfirm, authz.Need("user", "erase"))
+	r.add(http.MethodPost, "/admin/users/:id/erase", s.userErase, authz.Need("user", "erase"))
+	r.add(http.MethodPost, "/api/v1/users/:id/erase", s.apiUserErase, authz.Need("user", "erase"))
+
 	// Reference data: streets, grids and service sites.
 	// Lists are scoped in SQL by the caller's read domains. The districts and
 	// a district's active streets are answered to any logged-in user: they

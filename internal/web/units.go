@@ -190,7 +190,7 @@ func (s *Server) unitsExport(c echo.Context) error {
 		{Header: t("unit.created_at"), Width: 18},
 	}
 	return s.streamExport(c, format, t("menu.units"), cols, func(w report.Writer) error {
-		return s.unitService().Each(c.Request().Context(), actor(c), f, func(u *store.UnitRow) error {
+		return s.unitService().Export(c.Request().Context(), actor(c), f, string(format), func(u *store.UnitRow) error {
 			code := ""
 			if u.CreditCode != nil {
 				code = *u.CreditCode
@@ -511,27 +511,29 @@ func (s *Server) unitSetActive(active bool) echo.HandlerFunc {
 
 // unitJSON is the API's view of a unit.
 type unitJSON struct {
-	ID           int64     `json:"id"`
-	Name         string    `json:"name"`
-	CreditCode   *string   `json:"credit_code"`
-	Kind         string    `json:"kind"`
-	DistrictID   int64     `json:"district_id"`
-	StreetID     *int64    `json:"street_id"`
-	Address      string    `json:"address"`
-	PartyOrg     string    `json:"party_org"`
-	PartyMembers int       `json:"party_members"`
-	ContactName  string    `json:"contact_name"`
-	ContactPhone string    `json:"contact_phone"`
-	Status       string    `json:"status"`
-	Version      int       `json:"version"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           int64   `json:"id"`
+	Name         string  `json:"name"`
+	CreditCode   *string `json:"credit_code"`
+	Kind         string  `json:"kind"`
+	DistrictID   int64   `json:"district_id"`
+	StreetID     *int64  `json:"street_id"`
+	Address      string  `json:"address"`
+	PartyOrg     string  `json:"party_org"`
+	PartyMembers int     `json:"party_members"`
+	ContactName  string  `json:"contact_name"`
+	ContactPhone string  `json:"contact_phone"`
+	// ContactErasedAt: when the contact was erased on request (null: never).
+	ContactErasedAt *time.Time `json:"contact_erased_at"`
+	Status          string     `json:"status"`
+	Version         int        `json:"version"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
 }
 
 func toUnitJSON(u *model.Unit) unitJSON {
 	return unitJSON{ID: u.ID, Name: u.Name, CreditCode: u.CreditCode, Kind: u.Kind, DistrictID: u.DistrictID, StreetID: u.StreetID,
 		Address: u.Address, PartyOrg: u.PartyOrg, PartyMembers: u.PartyMembers, ContactName: u.ContactName,
-		ContactPhone: u.ContactPhone, Status: u.Status, Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+		ContactPhone: u.ContactPhone, ContactErasedAt: utcPtr(u.ContactErasedAt), Status: u.Status, Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 }
 
 func (s *Server) apiUnitsList(c echo.Context) error {
@@ -555,7 +557,7 @@ func (s *Server) apiUnitGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.unitService().Get(c.Request().Context(), actor(c), id)
+	u, err := s.unitService().View(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -692,8 +694,11 @@ func init() {
 	apiSchemas["Unit"] = obj(nil, map[string]schema{"id": integer, "name": str,
 		"credit_code": {"type": "string", "nullable": true, "description": "unified social credit code (GB 32100-2015), 18 characters"},
 		"kind":        str, "district_id": integer, "street_id": nullInt, "address": str, "party_org": str, "party_members": integer,
-		"contact_name": str, "contact_phone": str, "status": {"type": "string", "enum": []string{"active", "inactive"}},
-		"version": integer, "created_at": dateTime, "updated_at": dateTime})
+		"contact_name":      {"type": "string", "description": "masked (王*) unless the caller may see the unit's personal data; 已删除 once erased"},
+		"contact_phone":     {"type": "string", "description": "masked (138****1234) unless the caller may see the unit's personal data"},
+		"contact_erased_at": {"type": "string", "format": "date-time", "nullable": true, "description": "when the contact was erased on request"},
+		"status":            {"type": "string", "enum": []string{"active", "inactive"}},
+		"version":           integer, "created_at": dateTime, "updated_at": dateTime})
 	apiSchemas["UnitInput"] = obj(nil, map[string]schema{"name": str,
 		"credit_code": {"type": "string", "description": "normalised (full-width, lower case, spaces); \"\" for none; a wrong check character is refused in fields.credit_code"},
 		"kind":        str, "district_id": integer, "street_id": {"type": "integer", "format": "int64", "description": "0 for none"},
