@@ -2,7 +2,6 @@ package model
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -102,11 +101,3 @@ func (u *User) MaskPersonal() {
 
 // PersonalErased reports an account whose personal data was erased.
 func (u *User) PersonalErased() bool { return u.ErasedAt != nil }
-
-// EraseContact replaces the unit's contact person with the tombstone and
-// records when.
-func (u *Unit) EraseContact(now time.Time) {
-	u.ContactName, u.ContactPhone = ErasedName, ""
-	t := now
-	u.ContactErasedAt = &t
-}
