@@ -73,7 +73,7 @@ func demoOrganisations() store.DemoOrganisations {
 	for i, u := range demoUnits {
 		d.Units = append(d.Units, model.Unit{Name: u[0], Kind: u[1], CreditCode: demoCreditCode(i, u[1]), StreetID: &street,
 			Address: fmt.Sprintf("上海市徐汇区梅陇路%d号", 100+i*7), PartyOrg: u[0] + "党组织", PartyMembers: 12 + i*9,
-			ContactName: []string{"王敏", "李强", "张静", "刘洋", "陈晨"}[i%5], ContactPhone: fmt.Sprintf("1391600%04d", 1000+i)})
+			ContactName: []string{"王敏", "李强", "张静", "刘洋", "陈晨"}[i%5], ContactPhone: demoContactPhone(i)})
 	}
 	grid0, manager := int64(0), int64(0)
 	d.Sites = []model.ServiceSite{

@@ -113,6 +113,7 @@ func SeedDemo(ctx context.Context, db *store.DB, auth *service.Auth, password st
 			return created, err
 		}
 		u := &model.User{Username: d.username, DisplayName: d.displayName, Status: model.UserActive, PasswordHash: hash}
+		u.Phone, u.Email = demoAccountContact(d.username) // demo_pii.go
 		now := db.Now()
 		u.PasswordChangedAt = &now
 		if err := db.WithTx(ctx, func(ctx context.Context) error {
