@@ -594,6 +594,9 @@ func (v changeValuer) value(field string, raw json.RawMessage) string {
 		if str == "" {
 			return s.cat.T(loc, "audit.empty_value")
 		}
+		if mask, ok := model.PersonalFields[field]; ok { // rows written before they were stored masked
+			return mask(str)
+		}
 		if hexDigest.MatchString(str) {
 			if field == "sha256" { // the field's label says what it is
 				return str[:12] + "…"
