@@ -285,9 +285,9 @@ type scaleGen struct {
 	// writes again.
 	codesTaken      map[[2]int64]int64
 	replaceCounters [][2]int64
-	end           time.Time // the last day
-	start         time.Time // the first day of activity
-	years         []int
+	end             time.Time // the last day
+	start           time.Time // the first day of activity
+	years           []int
 
 	streets    []sStreet
 	grids      []sGrid
