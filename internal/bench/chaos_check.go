@@ -64,7 +64,7 @@ type CodeCounter struct {
 // Observed is the database after the run.
 type Observed struct {
 	Rows     map[string]map[int64]Row // kind → id → row
-	Audits   map[string]int          // "kind/id" → audit rows
+	Audits   map[string]int           // "kind/id" → audit rows
 	Capacity []Capacity
 	Terms    []Term
 	Counters []CodeCounter

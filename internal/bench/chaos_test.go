@@ -47,8 +47,8 @@ func TestCheckChaosPassesACleanRun(t *testing.T) {
 // expects the checker to count it.
 func TestCheckChaosFindsEachFault(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		break_ func(acks *[]Ack, o *Observed)
+		name                    string
+		break_                  func(acks *[]Ack, o *Observed)
 		lost, audit, violations int
 		says                    string
 	}{
