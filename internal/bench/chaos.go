@@ -85,6 +85,7 @@ func RunChaos(ctx context.Context, o ChaosOptions) ([]*ChaosResult, error) {
 // chaos is the state of one dialect's run.
 type chaos struct {
 	*run
+	suite    string // for the log: chaos or soak
 	o        ChaosOptions
 	base     atomic.Value // string: the server's address changes at each restart
 	http     *http.Client
@@ -119,7 +120,7 @@ func runChaos(ctx context.Context, o ChaosOptions, dialect string) (*ChaosResult
 		return nil, err
 	}
 	defer rn.cleanup()
-	c := &chaos{run: rn, o: o, http: &http.Client{Timeout: 20 * time.Second}}
+	c := &chaos{run: rn, suite: "chaos", o: o, http: &http.Client{Timeout: 20 * time.Second}}
 	res := &ChaosResult{Date: time.Now().UTC().Format("2006-01-02"), Dialect: dialect, Machine: rn.r.Machine, Clients: o.Clients,
 		ByAction: map[string]int{}}
 	start := time.Now()
@@ -200,7 +201,7 @@ func runChaos(ctx context.Context, o ChaosOptions, dialect string) (*ChaosResult
 
 func (c *chaos) logf(format string, args ...any) {
 	if c.o.Log != nil {
-		fmt.Fprintf(c.o.Log, "chaos: %s: "+format+"\n", append([]any{c.dialect}, args...)...)
+		fmt.Fprintf(c.o.Log, "%s: %s: "+format+"\n", append([]any{c.suite, c.dialect}, args...)...)
 	}
 }
 

@@ -82,3 +82,39 @@ func TestCheckChaosFindsEachFault(t *testing.T) {
 		})
 	}
 }
+
+// TestJudgeFlat: a steady run is flat; memory, goroutines or p95 that keep
+// climbing are not.
+func TestJudgeFlat(t *testing.T) {
+	steady := []SoakSample{}
+	for i := range 9 {
+		steady = append(steady, SoakSample{Minute: i + 1, RSSMB: 80 + float64(i%2), Goroutines: 30 + float64(i%3), P95: 20 + float64(i%2)})
+	}
+	if f := JudgeFlat(steady); !f.OK {
+		t.Fatalf("a steady run is judged not flat: %+v", f)
+	}
+	for name, grow := range map[string]func(s *SoakSample, i int){
+		"memory":     func(s *SoakSample, i int) { s.RSSMB += float64(i) * 15 },
+		"goroutines": func(s *SoakSample, i int) { s.Goroutines += float64(i) * 10 },
+		"p95":        func(s *SoakSample, i int) { s.P95 += float64(i) * 8 },
+	} {
+		leak := append([]SoakSample(nil), steady...)
+		for i := range leak {
+			grow(&leak[i], i)
+		}
+		f := JudgeFlat(leak)
+		if f.OK {
+			t.Errorf("%s growing over the run is judged flat: %+v", name, f)
+		}
+	}
+}
+
+// TestParseGauges reads the two gauges the soak samples from a /metrics page.
+func TestParseGauges(t *testing.T) {
+	page := "# HELP go_goroutines Number of goroutines.\n# TYPE go_goroutines gauge\ngo_goroutines 42\n" +
+		"go_goroutines_other 1\nprocess_resident_memory_bytes 8.388608e+07\nhttp_requests_total{code=\"200\"} 5\n"
+	m, err := ParseGauges(strings.NewReader(page), "go_goroutines", "process_resident_memory_bytes")
+	if err != nil || m["go_goroutines"] != 42 || m["process_resident_memory_bytes"] != 83886080 {
+		t.Fatalf("%v %v", m, err)
+	}
+}
