@@ -80,6 +80,19 @@ type Verdict struct {
 	// Violations counts broken invariants (capacity, chairs, codes).
 	Violations int      `json:"violations"`
 	Problems   []string `json:"problems,omitempty"`
+	// Checked says what the invariants were checked over.
+	Checked Checked `json:"checked"`
+}
+
+// Checked counts what the invariants covered (so that a figure shows they
+// were not checked over nothing).
+type Checked struct {
+	Capacity  int `json:"capacity_targets"` // needs and resources
+	Claims    int `json:"accepted_claims"`
+	Terms     int `json:"rotation_terms"`
+	Alliances int `json:"alliances_with_terms"`
+	Counters  int `json:"code_counters"`
+	Codes     int `json:"codes"`
 }
 
 // OK is true when nothing was lost and every invariant held.
@@ -139,6 +152,15 @@ func CheckChaos(acks []Ack, o Observed) Verdict {
 	}
 	v.checkChairs(o.Terms)
 	v.checkCodes(o.Counters, o.Codes)
+	v.Checked = Checked{Capacity: len(o.Capacity), Terms: len(o.Terms), Counters: len(o.Counters), Codes: len(o.Codes)}
+	alliances := map[int64]bool{}
+	for _, t := range o.Terms {
+		alliances[t.Alliance] = true
+	}
+	v.Checked.Alliances = len(alliances)
+	for _, c := range o.Capacity {
+		v.Checked.Claims += c.ClaimRows
+	}
 	return v
 }
 

@@ -76,6 +76,15 @@ func ChaosMarkdown(rs []*ChaosResult) string {
 		b.WriteString(r.Dialect + " ")
 		b.WriteString(actionList(r.ByAction))
 	}
+	b.WriteString(".\n\nInvariants checked over (the whole database after the run, generated city included): ")
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		c := r.Verdict.Checked
+		fmt.Fprintf(&b, "%s %d needs and resources with %d accepted claims, %d rotation terms of %d alliances, %d code counters with %d codes",
+			r.Dialect, c.Capacity, c.Claims, c.Terms, c.Alliances, c.Counters, c.Codes)
+	}
 	b.WriteString(".\n")
 	for _, r := range rs {
 		for _, p := range r.Verdict.Problems {
