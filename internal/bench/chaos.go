@@ -341,7 +341,7 @@ func (c *chaos) setup(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, op := range []func(context.Context) error{c.createNeed, c.createProject, c.createClaim, c.acceptClaim} {
+	for _, op := range []func(context.Context) error{c.createNeed, c.createProject, c.createClaim, c.acceptClaim, c.createTerm} {
 		if err := op(ctx); err != nil {
 			return err
 		}
@@ -466,18 +466,39 @@ func (c *chaos) acceptClaim(ctx context.Context) error {
 	return nil
 }
 
-// writer sends writes until ctx ends: 25 % needs, 20 % projects (create and
-// submit), 35 % claims, 20 % accepts. A failed request (the server killed,
+// createTerm asks for a rotation term (轮值) of a member unit in a random
+// slot of the coming years: terms of 7–20 days starting on random days, so
+// that concurrent requests often overlap and the server must refuse all
+// but one (409). Only a 201 is acknowledged.
+func (c *chaos) createTerm(ctx context.Context) error {
+	start := time.Now().UTC().AddDate(0, 0, 60+rand.IntN(700))
+	end := start.AddDate(0, 0, 6+rand.IntN(14))
+	code, t, raw, err := c.call(ctx, c.sec, http.MethodPost, "/api/v1/rotation-terms", map[string]any{"alliance_id": c.alliance,
+		"unit_id": c.members[rand.IntN(len(c.members))], "starts_on": start.Format(time.DateOnly), "ends_on": end.Format(time.DateOnly)})
+	if err == nil && code == http.StatusConflict {
+		return nil // overlaps a term: refused, as it must be
+	}
+	if err != nil || code/100 != 2 {
+		return fmt.Errorf("POST /api/v1/rotation-terms answered %d (%v): %.300s", code, err, raw)
+	}
+	c.ack(Ack{Kind: "rotation_term", ID: t.ID, Action: "create"})
+	return nil
+}
+
+// writer sends writes until ctx ends: 20 % needs, 15 % projects (create and
+// submit), 30 % claims, 20 % accepts, 15 % rotation terms. A failed request (the server killed,
 // restarting) is counted and the writer goes on after a short pause.
 func (c *chaos) writer(ctx context.Context, i int) {
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(i)))
 	for ctx.Err() == nil {
 		var err error
 		switch n := r.IntN(100); {
-		case n < 25:
+		case n < 20:
 			err = c.createNeed(ctx)
-		case n < 45:
+		case n < 35:
 			err = c.createProject(ctx)
+		case n < 50:
+			err = c.createTerm(ctx)
 		case n < 80:
 			if err = c.createClaim(ctx); errors.Is(err, errExhausted) {
 				err = c.newResource(ctx)

@@ -21,7 +21,7 @@ import (
 // Code is the project code a submission answered; Status the status the
 // object must at least have reached (accept: accepted).
 type Ack struct {
-	Kind   string `json:"kind"` // need | resource | project | claim (the audit log's object_kind)
+	Kind   string `json:"kind"` // need | resource | project | claim | rotation_term (the audit log's object_kind)
 	ID     int64  `json:"id"`
 	Action string `json:"action"`
 	Code   string `json:"code,omitempty"`
@@ -246,10 +246,11 @@ func (v *Verdict) checkCodes(counters []CodeCounter, codes []string) {
 func Observe(ctx context.Context, db *sql.DB) (Observed, error) {
 	o := Observed{Rows: map[string]map[int64]Row{}, Audits: map[string]int{}}
 	for kind, q := range map[string]string{
-		"need":     "SELECT id, status, '' FROM needs",
-		"resource": "SELECT id, status, '' FROM resources",
-		"claim":    "SELECT id, status, '' FROM claims",
-		"project":  "SELECT id, status, COALESCE(code, '') FROM projects",
+		"need":          "SELECT id, status, '' FROM needs",
+		"resource":      "SELECT id, status, '' FROM resources",
+		"claim":         "SELECT id, status, '' FROM claims",
+		"project":       "SELECT id, status, COALESCE(code, '') FROM projects",
+		"rotation_term": "SELECT id, status, '' FROM rotation_terms",
 	} {
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
