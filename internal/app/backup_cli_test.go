@@ -283,3 +283,20 @@ func tableChecksum(t *testing.T, db *store.DB, table string, upTo int64) (int, s
 	}
 	return n, hex.EncodeToString(h.Sum(nil))
 }
+
+// TestBackupWithoutPgDumpPrintsTheCommand: on Postgres without pg_dump on
+// PATH the command says what to run instead, password hidden.
+func TestBackupWithoutPgDumpPrintsTheCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("PATH", dir)
+	env := map[string]string{"TONGXIN_DATABASE_URL": "postgres://tongxin:secret@db.example:5432/tongxin?sslmode=disable", "TONGXIN_LOG_LEVEL": "warn"}
+	code, _, stderr := run(t, context.Background(), env, "backup", "--out", "x.dump")
+	if code != 1 || !strings.Contains(stderr, "pg_dump --format=custom") || !strings.Contains(stderr, "--file=x.dump") ||
+		strings.Contains(stderr, "secret") {
+		t.Fatalf("%d %s", code, stderr)
+	}
+	if code, _, _ := run(t, context.Background(), env, "backup"); code != 2 {
+		t.Errorf("backup without --out: %d, want 2", code)
+	}
+}
