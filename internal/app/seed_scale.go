@@ -132,6 +132,11 @@ func SeedScale(ctx context.Context, db *store.DB, o ScaleOptions) (*ScaleResult,
 			return nil, err
 		}
 		g.takenAlliance = names
+		// Codes already handed out (seed --demo, the app): the generated
+		// projects are numbered after them.
+		if g.codesTaken, err = db.ProjectCodesTaken(ctx); err != nil {
+			return nil, err
+		}
 	}
 	g.build()
 	if err := g.write(ctx, db); err != nil {
@@ -275,9 +280,14 @@ type scaleGen struct {
 	o             ScaleOptions
 	base          map[string]int64
 	takenAlliance map[int64]map[string]bool
-	end           time.Time // the last day
-	start         time.Time // the first day of activity
-	years         []int
+	// codesTaken is the last code number of each (district, year) already
+	// in the database (--force); replaceCounters the counter rows the load
+	// writes again.
+	codesTaken      map[[2]int64]int64
+	replaceCounters [][2]int64
+	end             time.Time // the last day
+	start           time.Time // the first day of activity
+	years           []int
 
 	streets    []sStreet
 	grids      []sGrid
@@ -1162,9 +1172,15 @@ func (g *scaleGen) buildProjects() {
 		// project_code_counters: start each after the generated ones.
 		for _, year := range g.years {
 			for _, d := range scaleDistricts {
-				if n := seq[fmt.Sprintf("%d-%d", year, d.id)]; n > 0 {
-					g.counters = append(g.counters, sCounter{district: d.id, year: year, next: n + 1})
+				n, ok := seq[fmt.Sprintf("%d-%d", year, d.id)]
+				taken := g.codesTaken[[2]int64{d.id, int64(year)}]
+				if !ok || n <= int(taken) {
+					continue
 				}
+				if taken > 0 {
+					g.replaceCounters = append(g.replaceCounters, [2]int64{d.id, int64(year)})
+				}
+				g.counters = append(g.counters, sCounter{district: d.id, year: year, next: n + 1})
 			}
 		}
 	}()
@@ -1210,6 +1226,9 @@ func (g *scaleGen) buildProjects() {
 			p.title = place + pick(r, projectBrands) + projectNouns[cat] + "项目"
 			if status != model.ProjectDraft {
 				key := fmt.Sprintf("%d-%d", year, scaleDistricts[a.district].id)
+				if _, ok := seq[key]; !ok {
+					seq[key] = int(g.codesTaken[[2]int64{scaleDistricts[a.district].id, int64(year)}])
+				}
 				seq[key]++
 				p.code = fmt.Sprintf("%s-%04d", key, seq[key])
 			}
@@ -1753,6 +1772,9 @@ func (g *scaleGen) write(ctx context.Context, db *store.DB) error {
 			v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15] = x.status, g.nullID("users", x.nominator), x.nominated, g.nullID("users", x.selector),
 				nullTime(x.selected), int64(1), x.nominated, updated
 		}); err != nil {
+			return err
+		}
+		if err := w.DeleteProjectCodeCounters(ctx, g.replaceCounters); err != nil {
 			return err
 		}
 		if err := step("project_code_counters", []string{"id", "district_id", "year", "next_seq", "created_at", "updated_at"}, len(g.counters), func(i int, v []any) {
