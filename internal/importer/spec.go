@@ -118,7 +118,7 @@ const (
 	DefaultMaxSheetRows     = 200000
 	DefaultMaxSharedStrings = 1000000
 	DefaultMaxSharedBytes   = 64 << 20
-	DefaultParseTime        = 60 * time.Second
+	DefaultParseTime        = 10 * time.Second
 )
 
 // WithDefaults fills unset limits with the defaults.

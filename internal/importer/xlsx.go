@@ -39,6 +39,17 @@ type budget struct {
 	// current one started (zero: none).
 	spent   time.Duration
 	running time.Time
+	// err is the first refusal (or context error) of a guard: the decoder
+	// may report a later complaint of its own instead (a rune cut short).
+	err error
+}
+
+// fail records the first error of a guard and returns it.
+func (b *budget) fail(err error) error {
+	if b.err == nil {
+		b.err = err
+	}
+	return b.err
 }
 
 func (b *budget) start() { b.running = time.Now() }
@@ -60,7 +71,7 @@ func (b *budget) check() error {
 		used += time.Since(b.running)
 	}
 	if used > b.limits.ParseTime {
-		return refuse(MsgParseTimeout, int(b.limits.ParseTime.Seconds()))
+		return refuse(MsgParseTimeout, int(math.Ceil(b.limits.ParseTime.Seconds())))
 	}
 	return nil
 }
@@ -79,7 +90,7 @@ func (p *partReader) Read(buf []byte) (int, error) {
 	p.reads++
 	if p.reads%16 == 0 {
 		if err := p.b.check(); err != nil {
-			return 0, err
+			return 0, p.b.fail(err)
 		}
 	}
 	n, err := p.r.Read(buf)
@@ -88,14 +99,14 @@ func (p *partReader) Read(buf []byte) (int, error) {
 	l := p.b.limits
 	switch {
 	case p.n > l.MaxPart:
-		return 0, refuse(MsgPartTooLarge, p.name, HumanSize(l.MaxPart))
+		return 0, p.b.fail(refuse(MsgPartTooLarge, p.name, HumanSize(l.MaxPart)))
 	case p.b.inflated > l.MaxUnzipped:
-		return 0, refuse(MsgUnzippedTooLarge, HumanSize(l.MaxUnzipped))
+		return 0, p.b.fail(refuse(MsgUnzippedTooLarge, HumanSize(l.MaxUnzipped)))
 	case p.n > 1<<20 && p.n > p.compressed*l.MaxRatio:
-		return 0, refuse(MsgRatioTooHigh, p.name, l.MaxRatio)
+		return 0, p.b.fail(refuse(MsgRatioTooHigh, p.name, l.MaxRatio))
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return n, refuse(MsgNotXLSX)
+		return n, p.b.fail(refuse(MsgNotXLSX))
 	}
 	return n, err
 }
@@ -106,6 +117,7 @@ func (p *partReader) Close() error { return p.r.Close() }
 // cell's value) or a tag longer than maxRun bytes before the decoder would
 // buffer it whole.
 type runGuard struct {
+	b      *budget
 	r      io.Reader
 	maxRun int
 	run    int
@@ -125,12 +137,12 @@ func (g *runGuard) Read(buf []byte) (int, error) {
 			}
 			g.run++
 			if g.run > g.maxRun {
-				return 0, refuse(MsgCellTooLong, 0, g.maxRun/8)
+				return 0, g.b.fail(refuse(MsgCellTooLong, 0, g.maxRun/8))
 			}
 		default:
 			g.run++
 			if g.run > g.maxRun {
-				return 0, refuse(MsgCellTooLong, 0, g.maxRun/8)
+				return 0, g.b.fail(refuse(MsgCellTooLong, 0, g.maxRun/8))
 			}
 		}
 	}
@@ -216,7 +228,7 @@ func (x *xlsxFile) openPart(zf *zip.File) (*xmlPart, error) {
 		return nil, refuse(MsgNotXLSX)
 	}
 	pr := &partReader{name: zf.Name, r: rc, b: x.b, compressed: int64(min(zf.CompressedSize64, uint64(x.size)))}
-	g := &runGuard{r: pr, maxRun: 8*x.b.limits.MaxCell + 1024}
+	g := &runGuard{b: x.b, r: pr, maxRun: 8*x.b.limits.MaxCell + 1024}
 	dec := xml.NewDecoder(bufio.NewReaderSize(g, 32<<10))
 	dec.Strict = false
 	return &xmlPart{pr: pr, dec: dec}, nil
@@ -226,6 +238,9 @@ func (x *xlsxFile) openPart(zf *zip.File) (*xmlPart, error) {
 // a damaged-file refusal (a refusal of the guards comes through as is).
 func (p *xmlPart) token() (xml.Token, error) {
 	t, err := p.dec.RawToken()
+	if err != nil && p.pr.b.err != nil {
+		return nil, p.pr.b.err
+	}
 	if err != nil {
 		var r *Refusal
 		if errors.As(err, &r) || errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -446,8 +461,11 @@ func isDateFormat(code string) bool {
 // sharedString returns the i-th shared string, reading the table as far as
 // needed.
 func (x *xlsxFile) sharedString(i int) (string, error) {
-	if i < 0 || i >= x.b.limits.MaxSharedStrings {
+	if i < 0 {
 		return "", refuse(MsgNotXLSX)
+	}
+	if i >= x.b.limits.MaxSharedStrings {
+		return "", refuse(MsgTooManyStrings, x.b.limits.MaxSharedStrings)
 	}
 	for i >= len(x.shared) {
 		if x.sst == nil {

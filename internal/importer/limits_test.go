@@ -1,0 +1,156 @@
+package importer_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"tongxin/internal/importer"
+	"tongxin/internal/importer/importtest"
+)
+
+// readAll reads a file the way the import job does (Sniff, then every row)
+// and returns what stopped it, the bytes allocated meanwhile and the time.
+func readAll(t *testing.T, path string, l importer.Limits) (error, uint64, time.Duration) {
+	t.Helper()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	err := func() error {
+		format, err := importer.Sniff(path, filepath.Base(path), l)
+		if err != nil {
+			return err
+		}
+		r, err := importer.Open(path, format, importer.Units, l)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		for r.Next() {
+		}
+		return r.Err()
+	}()
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return err, after.TotalAlloc - before.TotalAlloc, took
+}
+
+func bomb(t *testing.T, name string, parts []importtest.Part) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	importtest.WriteZip(t, p, parts)
+	return p
+}
+
+const mib = 1 << 20
+
+// TestHostileSpreadsheets: each hostile file is refused naming the limit it
+// broke, and reading it allocates a bounded number of bytes (a count, not a
+// time: runtime.MemStats.TotalAlloc, every byte allocated, freed or not).
+func TestHostileSpreadsheets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds files expanding to hundreds of MB")
+	}
+	// Past the directory's checks, to reach the guards that work while streaming.
+	streaming := importer.Limits{MaxRatio: 1 << 30}
+	tests := []struct {
+		name     string
+		parts    func() []importtest.Part
+		csv      string // a csv file's content instead
+		limits   importer.Limits
+		want     string
+		maxAlloc uint64
+	}{
+		// The file: 599 KiB of shared strings expanding to 600 MB.
+		{name: "shared strings bomb", parts: func() []importtest.Part { return importtest.SharedStringsBomb(600 * mib) },
+			want: importer.MsgPartTooLarge, maxAlloc: 4 * mib},
+		{name: "shared strings bomb under the part limit", parts: func() []importtest.Part { return importtest.SharedStringsBomb(140 * mib) },
+			want: importer.MsgRatioTooHigh, maxAlloc: 4 * mib},
+		{name: "shared strings bomb read as far as the bytes limit", parts: func() []importtest.Part { return importtest.SharedStringsBomb(140 * mib) },
+			limits: importer.Limits{MaxRatio: 1 << 30, MaxSharedBytes: 16 * mib}, want: importer.MsgStringsTooLarge, maxAlloc: 120 * mib},
+		{name: "shared strings count", parts: func() []importtest.Part { return importtest.SharedStringsBomb(500 << 10) },
+			limits: importer.Limits{MaxSharedStrings: 100}, want: importer.MsgTooManyStrings, maxAlloc: 4 * mib},
+		{name: "shared strings bomb behind a lying directory", parts: func() []importtest.Part {
+			return importtest.Lying(importtest.SharedStringsBomb(600*mib), "xl/sharedStrings.xml", 64<<10)
+		}, want: importer.MsgNotXLSX, maxAlloc: 4 * mib},
+		{name: "blank rows bomb", parts: func() []importtest.Part { return importtest.BlankRowsBomb(600 * mib) },
+			want: importer.MsgPartTooLarge, maxAlloc: 4 * mib},
+		{name: "blank rows bomb under the part limit", parts: func() []importtest.Part { return importtest.BlankRowsBomb(100 * mib) },
+			want: importer.MsgRatioTooHigh, maxAlloc: 4 * mib},
+		{name: "blank rows read as far as the rows limit", parts: func() []importtest.Part { return importtest.BlankRowsBomb(100 * mib) },
+			limits: streaming, want: importer.MsgTooManySheetRows, maxAlloc: 256 * mib},
+		{name: "blank rows behind a lying directory", parts: func() []importtest.Part {
+			return importtest.Lying(importtest.BlankRowsBomb(100*mib), "xl/worksheets/sheet1.xml", 1*mib)
+		}, limits: importer.Limits{MaxSheetRows: 1 << 30}, want: importer.MsgNotXLSX, maxAlloc: 16 * mib},
+		{name: "blank rows past the reading time", parts: func() []importtest.Part { return importtest.BlankRowsBomb(100 * mib) },
+			limits: importer.Limits{MaxRatio: 1 << 30, MaxSheetRows: 1 << 30, ParseTime: time.Millisecond}, want: importer.MsgParseTimeout, maxAlloc: 64 * mib},
+		{name: "blank rows past the unzipped total", parts: func() []importtest.Part { return importtest.BlankRowsBomb(100 * mib) },
+			limits: importer.Limits{MaxRatio: 1 << 30, MaxUnzipped: 50 * mib}, want: importer.MsgUnzippedTooLarge, maxAlloc: 4 * mib},
+		{name: "giant cell", parts: func() []importtest.Part { return importtest.GiantCell(100 * mib) },
+			limits: streaming, want: importer.MsgCellTooLong, maxAlloc: 4 * mib},
+		{name: "giant cell by the directory", parts: func() []importtest.Part { return importtest.GiantCell(100 * mib) },
+			want: importer.MsgRatioTooHigh, maxAlloc: 4 * mib},
+		{name: "too many rows", parts: func() []importtest.Part { return importtest.ManyRows(60) },
+			limits: importer.Limits{MaxRows: 50}, want: importer.MsgTooManyRows, maxAlloc: 4 * mib},
+		{name: "too many columns", parts: func() []importtest.Part { return importtest.WideRow(300) },
+			want: importer.MsgTooManyColumns, maxAlloc: 4 * mib},
+		{name: "the last column of all", parts: func() []importtest.Part { return importtest.WideRow(16384 * 27) },
+			want: importer.MsgTooManyColumns, maxAlloc: 4 * mib},
+		{name: "csv giant cell", csv: strings.Join(importer.Units.Headers(), ",") + "\n" + strings.Repeat("同", 40000) + "\n",
+			want: importer.MsgCellTooLong, maxAlloc: 4 * mib},
+		{name: "csv too many columns", csv: strings.Join(importer.Units.Headers(), ",") + "\n" + strings.Repeat("x,", 300) + "\n",
+			want: importer.MsgTooManyColumns, maxAlloc: 4 * mib},
+		{name: "csv blank rows", csv: strings.Join(importer.Units.Headers(), ",") + "\n" + strings.Repeat(",,,\n", 300000),
+			want: importer.MsgTooManySheetRows, maxAlloc: 64 * mib},
+		{name: "csv too many rows", csv: strings.Join(importer.Units.Headers(), ",") + "\n" + strings.Repeat("单位,,非公企业\n", 60),
+			limits: importer.Limits{MaxRows: 50}, want: importer.MsgTooManyRows, maxAlloc: 4 * mib},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var path string
+			if tt.csv != "" {
+				path = writeFile(t, "hostile.csv", []byte(tt.csv))
+			} else {
+				path = bomb(t, "hostile.xlsx", tt.parts())
+			}
+			st, _ := os.Stat(path)
+			err, alloc, took := readAll(t, path, tt.limits)
+			key, args := refusalOf(t, err)
+			if key != tt.want {
+				t.Fatalf("refusal %q %v, want %q", key, args, tt.want)
+			}
+			if alloc > tt.maxAlloc {
+				t.Errorf("reading allocated %d MiB, want at most %d MiB", alloc/mib, tt.maxAlloc/mib)
+			}
+			t.Logf("file %d KiB: %s %v after %v, %.1f MiB allocated", st.Size()>>10, key, args, took.Round(time.Millisecond), float64(alloc)/mib)
+		})
+	}
+}
+
+// TestReadingStopsWithItsContext: a cancelled job stops reading.
+func TestReadingStopsWithItsContext(t *testing.T) {
+	path := bomb(t, "rows.xlsx", importtest.ManyRows(5000))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := importer.OpenContext(ctx, path, importer.XLSX, importer.Units, importer.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n := 0
+	for r.Next() {
+		if n++; n == 10 {
+			cancel()
+		}
+	}
+	if !errors.Is(r.Err(), context.Canceled) || n >= 5000 {
+		t.Fatalf("read %d rows, stopped by %v", n, r.Err())
+	}
+}
+
