@@ -153,4 +153,3 @@ func TestReadingStopsWithItsContext(t *testing.T) {
 		t.Fatalf("read %d rows, stopped by %v", n, r.Err())
 	}
 }
-
