@@ -88,31 +88,59 @@ func fuzzHeader() string {
 // FuzzXLSX fuzzes the sheet's rows and the shared strings inside a valid
 // workbook whose header is right: the parser's own input.
 func FuzzXLSX(f *testing.F) {
-	f.Add([]byte(`<row r="2"><c r="A2" t="s"><v>1</v></c><c r="C2" t="inlineStr"><is><t>非公企业</t></is></c><c r="G2"><v>12</v></c></row>`),
-		[]byte(`<si><t>单位名称</t></si><si><r><t>同心</t></r><rPh><t>x</t></rPh></si>`))
-	f.Add([]byte(`<row><c r="XFD2"><v>1</v></c></row>`), []byte(`<si><t>单位名称</t></si>`))
-	f.Add([]byte(`<row r="2"><c t="s"><v>99999</v></c></row>`), []byte(`<si><t>单位名称</t></si>`))
-	f.Add([]byte(`<row r="2"><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c><c s="1"><v>45000.5</v></c><c><v>1e400</v></c></row>`),
-		[]byte(`<si><t>单位名称</t></si><si><t>&amp;&#x4E2D;&bogus;</t></si>`))
-	f.Add([]byte(`<row><c t="inlineStr"><is><t>`+strings.Repeat("同", 2000)+`</t></is></c></row>`), []byte(`<si><t>单位名称</t></si>`))
-	f.Add([]byte(strings.Repeat(`<row/>`, 2000)), []byte(`<si><t>单位名称</t></si>`))
-	f.Add([]byte(`<row r="2"><c r="A2" t="s"><v>1</v></c></row>`), []byte(`<si><t>单位名称</t></si><si><t><![CDATA[<x>]]></t></si>`))
+	for _, seed := range xlsxSeeds() {
+		f.Add(seed[0], seed[1])
+	}
 	header := fuzzHeader()
 	f.Fuzz(func(t *testing.T, sheet, sst []byte) {
-		parts := importtest.Workbook(func(w io.Writer) error {
-			if _, err := io.WriteString(w, header); err != nil {
-				return err
-			}
-			_, err := w.Write(sheet)
-			return err
-		}, func(w io.Writer) error { _, err := w.Write(sst); return err })
-		readFuzz(t, "fuzz.xlsx", zipBytes(t, parts))
+		readFuzz(t, "fuzz.xlsx", zipBytes(t, workbookOf(header, sheet, sst)))
 	})
+}
+
+func workbookOf(header string, sheet, sst []byte) []importtest.Part {
+	return importtest.Workbook(func(w io.Writer) error {
+		if _, err := io.WriteString(w, header); err != nil {
+			return err
+		}
+		_, err := w.Write(sheet)
+		return err
+	}, func(w io.Writer) error { _, err := w.Write(sst); return err })
+}
+
+// xlsxSeeds are FuzzXLSX's seeds: sheet rows and shared strings.
+func xlsxSeeds() [][2][]byte {
+	var out [][2][]byte
+	add := func(sheet, sst []byte) { out = append(out, [2][]byte{sheet, sst}) }
+	add([]byte(`<row r="2"><c r="A2" t="s"><v>1</v></c><c r="C2" t="inlineStr"><is><t>非公企业</t></is></c><c r="G2"><v>12</v></c></row>`),
+		[]byte(`<si><t>单位名称</t></si><si><r><t>同心</t></r><rPh><t>x</t></rPh></si>`))
+	add([]byte(`<row><c r="XFD2"><v>1</v></c></row>`), []byte(`<si><t>单位名称</t></si>`))
+	add([]byte(`<row r="2"><c t="s"><v>99999</v></c></row>`), []byte(`<si><t>单位名称</t></si>`))
+	add([]byte(`<row r="2"><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c><c s="1"><v>45000.5</v></c><c><v>1e400</v></c></row>`),
+		[]byte(`<si><t>单位名称</t></si><si><t>&amp;&#x4E2D;&bogus;</t></si>`))
+	add([]byte(`<row><c t="inlineStr"><is><t>`+strings.Repeat("同", 2000)+`</t></is></c></row>`), []byte(`<si><t>单位名称</t></si>`))
+	add([]byte(strings.Repeat(`<row/>`, 2000)), []byte(`<si><t>单位名称</t></si>`))
+	add([]byte(`<row r="2"><c r="A2" t="s"><v>1</v></c></row>`), []byte(`<si><t>单位名称</t></si><si><t><![CDATA[<x>]]></t></si>`))
+	// A small bomb of strings: the first cell reaches for the last of a
+	// thousand (the count limit), a row of empty cells up to the column limit.
+	add([]byte(`<row r="2"><c r="A2" t="s"><v>1000</v></c>`+strings.Repeat(`<c/>`, 60)+`</row>`),
+		[]byte(`<si><t>单位名称</t></si>`+strings.Repeat(`<si><t>A</t></si>`, 1000)))
+	return out
 }
 
 // FuzzXLSXZip fuzzes the whole file: the zip's directory, its parts and
 // their compressed bytes (bombs among the seeds).
 func FuzzXLSXZip(f *testing.F) {
+	for _, seed := range zipSeeds(f) {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, content []byte) {
+		readFuzz(t, "fuzz.xlsx", content)
+	})
+}
+
+// zipSeeds are FuzzXLSXZip's seeds: a good file and small bombs.
+func zipSeeds(t testing.TB) [][]byte {
+	var out [][]byte
 	for _, parts := range [][]importtest.Part{
 		importtest.ManyRows(3),
 		importtest.BlankRowsBomb(8 << 20),
@@ -121,24 +149,63 @@ func FuzzXLSXZip(f *testing.F) {
 		importtest.GiantCell(1 << 20),
 		importtest.WideRow(300),
 	} {
-		f.Add(zipBytes(f, parts))
+		out = append(out, zipBytes(t, parts))
 	}
-	f.Fuzz(func(t *testing.T, content []byte) {
-		readFuzz(t, "fuzz.xlsx", content)
-	})
+	return out
 }
 
 // FuzzCSV fuzzes a csv file.
 func FuzzCSV(f *testing.F) {
-	header := strings.Join(importer.Units.Headers(), ",")
-	f.Add([]byte("\ufeff" + header + "\n上海同心,91310104MA1FL0000X,非公企业\n"))
-	f.Add([]byte(header + "\n\"a,b\n"))
-	f.Add([]byte(header + "\n" + strings.Repeat(",,,\n", 2000)))
-	f.Add([]byte(header + "\n" + strings.Repeat("同", 2000) + "\n"))
-	f.Add([]byte(header + "\n" + strings.Repeat("x,", 100) + "\n"))
-	f.Add([]byte("a\x00b\n"))
-	f.Add([]byte(header + ",错误原因\r\n单位,,非公企业,,,,,,,第 2 行\r\n"))
+	for _, seed := range csvSeeds() {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, content []byte) {
 		readFuzz(t, "fuzz.csv", content)
 	})
+}
+
+// csvSeeds are FuzzCSV's seeds, a bomb of blank rows among them.
+func csvSeeds() [][]byte {
+	header := strings.Join(importer.Units.Headers(), ",")
+	var out [][]byte
+	add := func(b []byte) { out = append(out, b) }
+	add([]byte("\ufeff" + header + "\n上海同心,91310104MA1FL0000X,非公企业\n"))
+	add([]byte(header + "\n\"a,b\n"))
+	add([]byte(header + "\n" + strings.Repeat(",,,\n", 2000)))
+	add([]byte(header + "\n" + strings.Repeat("同", 2000) + "\n"))
+	add([]byte(header + "\n" + strings.Repeat("x,", 100) + "\n"))
+	add([]byte("a\x00b\n"))
+	add([]byte(header + ",错误原因\r\n单位,,非公企业,,,,,,,第 2 行\r\n"))
+	return out
+}
+
+// TestWriteFuzzCorpus writes the seeds as the checked-in corpus
+// (testdata/fuzz/FuzzX/seed-N) when TONGXIN_WRITE_FUZZ_CORPUS=1.
+func TestWriteFuzzCorpus(t *testing.T) {
+	if os.Getenv("TONGXIN_WRITE_FUZZ_CORPUS") != "1" {
+		t.Skip("set TONGXIN_WRITE_FUZZ_CORPUS=1 to rewrite testdata/fuzz")
+	}
+	write := func(target string, i int, args ...[]byte) {
+		var b strings.Builder
+		b.WriteString("go test fuzz v1\n")
+		for _, a := range args {
+			fmt.Fprintf(&b, "[]byte(%q)\n", a)
+		}
+		dir := filepath.Join("testdata", "fuzz", target)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%d", i)), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range xlsxSeeds() {
+		write("FuzzXLSX", i, s[0], s[1])
+	}
+	for i, s := range zipSeeds(t) {
+		write("FuzzXLSXZip", i, s)
+	}
+	for i, s := range csvSeeds() {
+		write("FuzzCSV", i, s)
+	}
 }
