@@ -29,7 +29,10 @@ type Part struct {
 }
 
 const contentTypes = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>`
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`
+
+const packageRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`
 
 const workbookXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="成员单位" sheetId="1" r:id="rId1"/></sheets></workbook>`
@@ -47,6 +50,7 @@ func text(s string) func(io.Writer) error {
 func Workbook(sheetData func(w io.Writer) error, sst func(w io.Writer) error) []Part {
 	parts := []Part{
 		{Name: "[Content_Types].xml", Write: text(contentTypes)},
+		{Name: "_rels/.rels", Write: text(packageRels)},
 		{Name: "xl/workbook.xml", Write: text(workbookXML)},
 		{Name: "xl/_rels/workbook.xml.rels", Write: text(workbookRels)},
 		{Name: "xl/worksheets/sheet1.xml", Write: func(w io.Writer) error {
