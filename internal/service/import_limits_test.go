@@ -51,6 +51,17 @@ func TestImportHostileFiles(t *testing.T) {
 			t.Errorf("job %s %q, want failed naming the 5000-row limit", j.Status, j.Message)
 		}
 
+		// A cell past Excel's 32,767 characters: refused by the job, naming the row and the limit.
+		long := filepath.Join(dir, "long.csv")
+		importtest.WriteCSV(t, long, [][]string{rows[0], {strings.Repeat("同", 40000)}})
+		job, err = e.upload(t, admin, long, "", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := e.run(t, job.ID); j.Status != model.ImportFailed || j.Message != "第 2 行有单元格超过 32767 个字符的上限" {
+			t.Errorf("long cell: job %s %q", j.Status, j.Message)
+		}
+
 		// A header and nothing else: the job says so.
 		only := filepath.Join(dir, "header.xlsx")
 		importtest.WriteXLSX(t, only, rows[:1])

@@ -452,6 +452,17 @@ func TestImportAPI(t *testing.T) {
 			if err := json.Unmarshal([]byte(res.Body), &apiErr); res.Status != http.StatusBadRequest || err != nil || !strings.Contains(apiErr.Error.Fields["file"], "Excel") {
 				t.Errorf("refused: %d %s", res.Status, res.Body)
 			}
+			// The issue's bomb (shared strings expanding to 600 MB), as a dry
+			// run: refused at once from the zip's directory, naming the limit.
+			var bomb bytes.Buffer
+			if err := importtest.BuildZip(&bomb, importtest.SharedStringsBomb(600<<20)); err != nil {
+				t.Fatal(err)
+			}
+			res = post(map[string]string{"kind": "units", "domain": "district:310104", "dry_run": "true"}, "bomb.xlsx", bomb.Bytes())
+			apiErr.Error.Fields = nil
+			if err := json.Unmarshal([]byte(res.Body), &apiErr); res.Status != http.StatusBadRequest || err != nil || !strings.Contains(apiErr.Error.Fields["file"], "150 MB 上限") {
+				t.Errorf("bomb: %d %s", res.Status, res.Body)
+			}
 			req, _ := http.NewRequest(http.MethodPost, c.URL("/api/v1/imports"), io.NopCloser(strings.NewReader(`{"kind":"units"}`)))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("X-CSRF-Token", token)
