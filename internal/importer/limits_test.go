@@ -1,12 +1,15 @@
 package importer_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,4 +167,52 @@ func TestReadingStopsWithItsContext(t *testing.T) {
 	if !errors.Is(r.Err(), context.Canceled) || n >= 5000 {
 		t.Fatalf("read %d rows, stopped by %v", n, r.Err())
 	}
+}
+
+// TestEstimate: the rows a file claims, for progress, capped at the limit;
+// 0 when it claims nothing.
+func TestEstimate(t *testing.T) {
+	rows, _ := importtest.UnitRows(3, 1, false)
+	tests := []struct {
+		name   string
+		path   string
+		format importer.Format
+		limits importer.Limits
+		want   int
+	}{
+		{"xlsx claiming A1 (excelize's stream writer)", xlsxOf(t, rows), importer.XLSX, importer.Limits{}, 0},
+		{"xlsx claiming A1:I6", bomb(t, "dim.xlsx", withDimension("A1:I6", importtest.ManyRows(5))), importer.XLSX, importer.Limits{}, 5},
+		{"csv", csvOf(t, rows), importer.CSV, importer.Limits{}, 3},
+		{"capped", csvOf(t, rows), importer.CSV, importer.Limits{MaxRows: 2}, 2},
+		{"no dimension", bomb(t, "rows.xlsx", importtest.ManyRows(5)), importer.XLSX, importer.Limits{}, 0},
+	}
+	for _, tt := range tests {
+		r, err := importer.Open(tt.path, tt.format, importer.Units, tt.limits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Estimate(); got != tt.want {
+			t.Errorf("%s: estimate %d, want %d", tt.name, got, tt.want)
+		}
+		r.Close()
+	}
+}
+
+// withDimension puts a <dimension> before the rows of a generated sheet.
+func withDimension(ref string, parts []importtest.Part) []importtest.Part {
+	out := slices.Clone(parts)
+	for i, p := range out {
+		if p.Name == "xl/worksheets/sheet1.xml" {
+			write := p.Write
+			out[i].Write = func(w io.Writer) error {
+				var buf bytes.Buffer
+				if err := write(&buf); err != nil {
+					return err
+				}
+				_, err := io.WriteString(w, strings.Replace(buf.String(), "<sheetData>", `<dimension ref="`+ref+`"/><sheetData>`, 1))
+				return err
+			}
+		}
+	}
+	return out
 }

@@ -130,6 +130,7 @@ type Reader struct {
 	cr   *csv.Reader
 	cb   *budget
 
+	estimate int
 	line     int
 	physRows int
 	dataRows int
@@ -167,6 +168,9 @@ func OpenContext(ctx context.Context, path string, format Format, spec Spec, lim
 		if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
 			_, _ = br.Discard(3)
 		}
+		if lines, err := countLines(path); err == nil {
+			r.estimate = lines - 1
+		}
 		cr := csv.NewReader(br)
 		cr.FieldsPerRecord = -1
 		cr.ReuseRecord = true
@@ -189,7 +193,45 @@ func OpenContext(ctx context.Context, path string, format Format, spec Spec, lim
 		r.Close()
 		return nil, err
 	}
+	if r.xlsx != nil && r.xlsx.lastRow > 0 {
+		r.estimate = r.xlsx.lastRow - r.line
+	}
 	return r, nil
+}
+
+// Estimate is about how many data rows the file holds, for progress only:
+// the sheet's own claim (<dimension>) or the csv's line count, at most the
+// row limit; 0 when unknown. The rows are counted for real as they are read.
+func (r *Reader) Estimate() int {
+	return max(0, min(r.estimate, r.limits.MaxRows))
+}
+
+// countLines counts the line feeds of a (size-checked) file, and a last
+// line without one.
+func countLines(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	n, last := 0, byte('\n')
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if k > 0 {
+			last = buf[k-1]
+		}
+		if err == io.EOF {
+			if last != '\n' {
+				n++
+			}
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 }
 
 // checkHeader compares a header row with the template's: it names the first

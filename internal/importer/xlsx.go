@@ -165,6 +165,9 @@ type xlsxFile struct {
 	dateStyles map[int]bool
 	date1904   bool
 	physRows   int
+	// lastRow is the last row the sheet's <dimension> claims (0: none);
+	// an estimate for progress, never trusted as a limit.
+	lastRow int
 }
 
 // xmlPart is a part being decoded.
@@ -581,6 +584,12 @@ func (x *xlsxFile) nextRow(dst []string) (out []string, line int, ok bool, err e
 		switch t := t.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
+			case "dimension":
+				ref := attr(t, "ref")
+				ref = ref[strings.LastIndexByte(ref, ':')+1:]
+				if i := strings.IndexFunc(ref, func(r rune) bool { return r >= '0' && r <= '9' }); i >= 0 {
+					x.lastRow, _ = strconv.Atoi(ref[i:])
+				}
 			case "row":
 				x.physRows++
 				if x.physRows > l.MaxSheetRows {

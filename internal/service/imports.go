@@ -723,6 +723,12 @@ func (s *Imports) run(ctx context.Context, actor model.Actor, target ImportTarge
 		return importer.Result{}, err
 	}
 	defer r.Close()
+	if jobID != 0 {
+		// The file's own estimate of its rows, for progress until the end.
+		if err := s.db.SetImportEstimate(ctx, jobID, r.Estimate()); err != nil {
+			return importer.Result{}, err
+		}
+	}
 	var h importer.Handler
 	switch kind {
 	case importer.KindNeeds:

@@ -142,6 +142,14 @@ func (db *DB) UpdateImportProgress(ctx context.Context, id int64, c ImportCounts
 			"error_rows": c.Errors, "updated_at": now, "heartbeat_at": now}).Error
 }
 
+// SetImportEstimate records the rows a running job's file claims to hold
+// (progress only: FinishImportJob writes the real count).
+func (db *DB) SetImportEstimate(ctx context.Context, id int64, rows int) error {
+	now := db.Now()
+	return db.conn(ctx).Table("import_jobs").Where("id = ? AND status = ?", id, model.ImportRunning).
+		Updates(map[string]any{"total_rows": rows, "updated_at": now, "heartbeat_at": now}).Error
+}
+
 // ImportHeartbeat records that the worker of a running job is alive.
 func (db *DB) ImportHeartbeat(ctx context.Context, id int64) error {
 	return db.conn(ctx).Table("import_jobs").Where("id = ? AND status = ?", id, model.ImportRunning).
