@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"tongxin/internal/importer"
 	"tongxin/internal/importer/importtest"
 )
@@ -215,4 +217,58 @@ func withDimension(ref string, parts []importtest.Part) []importtest.Part {
 		}
 	}
 	return out
+}
+
+// TestXLSXCellValues: cells as Excel shows them, from a file written by
+// excelize's ordinary writer (shared strings, styles): dates in a date
+// format as 2006-01-02, numbers without float noise, booleans, text with
+// leading zeros.
+func TestXLSXCellValues(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "Sheet1"
+	for i, h := range importer.Units.Headers() {
+		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
+		if err := f.SetCellStr(sheet, cell, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	builtinDate, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+	customDate := "yyyy\"年\"m\"月\"d\"日\""
+	custom, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &customDate})
+	money, _ := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
+	set := func(cell string, v any, style int) {
+		if err := f.SetCellValue(sheet, cell, v); err != nil {
+			t.Fatal(err)
+		}
+		if style != 0 {
+			if err := f.SetCellStyle(sheet, cell, cell, style); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	set("A2", "上海同心", 0)
+	set("B2", "0012", 0)
+	set("C2", 46022, builtinDate) // 2025-12-31
+	set("D2", 46023.5, custom)    // 2026-01-01 12:00
+	set("E2", 0.1+0.2, 0)
+	set("F2", 860000, money)
+	set("G2", true, 0)
+	set("H2", 13812345678, 0)
+	p := filepath.Join(t.TempDir(), "values.xlsx")
+	if err := f.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	r, err := importer.Open(p, importer.XLSX, importer.Units, importer.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if !r.Next() {
+		t.Fatalf("no row: %v", r.Err())
+	}
+	want := []string{"上海同心", "0012", "2025-12-31", "2026-01-01 12:00:00", "0.3", "860000", "TRUE", "13812345678", ""}
+	if got := r.Row().Cells; !slices.Equal(got, want) || r.Row().Line != 2 {
+		t.Errorf("row %d %q, want %q", r.Row().Line, got, want)
+	}
 }
