@@ -16,7 +16,6 @@ import (
 
 	"tongxin/internal/authz"
 	"tongxin/internal/config"
-	"tongxin/internal/importer"
 	"tongxin/internal/service"
 	"tongxin/internal/store"
 	"tongxin/internal/web"
@@ -122,6 +121,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 			UploadDir:      cfg.UploadDir,
 			ImportMaxBytes: cfg.Import.MaxBytes,
 			ImportMaxRows:  cfg.Import.MaxRows,
+			ImportLimits:   importLimits(cfg),
 			// Project attachments (uploads.max_bytes).
 			AttachmentMaxBytes: cfg.Uploads.MaxBytes,
 		},
@@ -141,12 +141,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	// The import worker runs queued jobs until ctx ends (shutdown), then
 	// puts a job it has not finished back in the queue.
 	imports := service.NewImports(deps, service.ImportOptions{UploadDir: cfg.UploadDir,
-		Limits: importer.Limits{MaxBytes: cfg.Import.MaxBytes, MaxRows: cfg.Import.MaxRows},
+		Limits: importLimits(cfg),
 		T:      srv.Translator(web.LocaleZH), Log: log})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		imports.Work(ctx, service.WorkerOptions{})
+		imports.Work(ctx, service.WorkerOptions{Heartbeat: cfg.Import.Heartbeat, StaleAfter: cfg.Import.StaleAfter})
 	}()
 	jobs := service.NewJobs(db, service.JobsOptions{Log: log})
 	jobs.Add("sessions.cleanup", 10*time.Minute, func(ctx context.Context) error {

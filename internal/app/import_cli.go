@@ -96,7 +96,7 @@ func runImportUnits(ctx context.Context, cl *cli, args []string) error {
 	T := func(key string, args ...any) string { return cat.T(web.LocaleZH, key, args...) }
 	svc := service.NewImports(service.Deps{DB: db, Authz: az, Auth: auth}, service.ImportOptions{
 		UploadDir: cfg.UploadDir,
-		Limits:    importer.Limits{MaxBytes: cfg.Import.MaxBytes, MaxRows: cfg.Import.MaxRows},
+		Limits:    importLimits(cfg),
 		T:         T,
 		Log:       stderrLogger(cl.stderr),
 	})

@@ -103,6 +103,23 @@ type Security struct {
 type Import struct {
 	MaxBytes int64 `yaml:"max_bytes"` // the largest file accepted
 	MaxRows  int   `yaml:"max_rows"`  // the most data rows (header excluded) in one file
+
+	// What reading a file may cost, checked while it streams (0 keeps the
+	// built-in default, shown in Default).
+	MaxUnzipped      int64         `yaml:"max_unzipped"`       // bytes inflated from an xlsx, all parts
+	MaxPart          int64         `yaml:"max_part"`           // bytes inflated from one part of an xlsx
+	MaxRatio         int64         `yaml:"max_ratio"`          // how much one part may expand
+	MaxCell          int           `yaml:"max_cell"`           // characters in one cell
+	MaxColumns       int           `yaml:"max_columns"`        // columns in one row
+	MaxSheetRows     int           `yaml:"max_sheet_rows"`     // rows of the sheet, blank ones included
+	MaxSharedStrings int           `yaml:"max_shared_strings"` // strings in an xlsx's shared-string table
+	MaxSharedBytes   int64         `yaml:"max_shared_bytes"`   // their bytes in all
+	ParseTime        time.Duration `yaml:"parse_time"`         // time spent reading one file
+
+	// Heartbeat is how often the worker of a running job says it is alive;
+	// a running job silent for StaleAfter is queued again.
+	Heartbeat  time.Duration `yaml:"heartbeat"`
+	StaleAfter time.Duration `yaml:"stale_after"`
 }
 
 // Uploads limits attachments (photos, PDF, xlsx, docx of projects); their
@@ -142,7 +159,10 @@ func Default() Config {
 			LoginRatePerIP:  30,
 			AuditMinAge:     180 * 24 * time.Hour,
 		},
-		Import:  Import{MaxBytes: 10 << 20, MaxRows: 50000},
+		Import: Import{MaxBytes: 10 << 20, MaxRows: 50000,
+			MaxUnzipped: 200 << 20, MaxPart: 150 << 20, MaxRatio: 200, MaxCell: 32767, MaxColumns: 200,
+			MaxSheetRows: 200000, MaxSharedStrings: 1000000, MaxSharedBytes: 64 << 20, ParseTime: 10 * time.Second,
+			Heartbeat: 5 * time.Second, StaleAfter: 30 * time.Second},
 		Uploads: Uploads{MaxBytes: 20 << 20},
 	}
 }
@@ -252,6 +272,14 @@ func (c Config) Validate() error {
 	}
 	if c.Import.MaxRows < 1 {
 		return &KeyError{"import.max_rows", "must be at least 1"}
+	}
+	if c.Import.MaxUnzipped < 0 || c.Import.MaxPart < 0 || c.Import.MaxRatio < 0 || c.Import.MaxCell < 0 ||
+		c.Import.MaxColumns < 0 || c.Import.MaxSheetRows < 0 || c.Import.MaxSharedStrings < 0 ||
+		c.Import.MaxSharedBytes < 0 || c.Import.ParseTime < 0 {
+		return &KeyError{"import", "limits must not be negative"}
+	}
+	if c.Import.StaleAfter > 0 && c.Import.Heartbeat*3 > c.Import.StaleAfter {
+		return &KeyError{"import.heartbeat", "must be at most a third of import.stale_after"}
 	}
 	if c.Uploads.MaxBytes < 1024 {
 		return &KeyError{"uploads.max_bytes", "must be at least 1024 bytes"}

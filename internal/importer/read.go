@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -11,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 )
 
 var (
@@ -52,8 +51,11 @@ func Sniff(path, name string, limits Limits) (Format, error) {
 		if bytes.HasPrefix(head, oleMagic) {
 			return "", refuse(MsgOldXLS)
 		}
-		if !bytes.HasPrefix(head, zipMagic) || !isXLSXZip(f, size) {
+		if !bytes.HasPrefix(head, zipMagic) {
 			return "", refuse(MsgNotXLSX)
+		}
+		if err := checkXLSXZip(f, size, limits); err != nil {
+			return "", err
 		}
 		return XLSX, nil
 	case ".csv":
@@ -70,11 +72,12 @@ func Sniff(path, name string, limits Limits) (Format, error) {
 	return "", refuse(MsgBadExtension)
 }
 
-// isXLSXZip reports a zip with the parts every xlsx has.
-func isXLSXZip(r io.ReaderAt, size int64) bool {
+// checkXLSXZip checks a zip's central directory: the parts every xlsx has,
+// and the sizes it declares against the limits (nothing is inflated).
+func checkXLSXZip(r io.ReaderAt, size int64, limits Limits) error {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return false
+		return refuse(MsgNotXLSX)
 	}
 	var types, workbook bool
 	for _, zf := range zr.File {
@@ -85,7 +88,10 @@ func isXLSXZip(r io.ReaderAt, size int64) bool {
 			workbook = true
 		}
 	}
-	return types && workbook
+	if !types || !workbook {
+		return refuse(MsgNotXLSX)
+	}
+	return checkZipDirectory(zr, size, limits)
 }
 
 // isUTF8Text reads r through and reports valid UTF-8 without NUL bytes
@@ -111,50 +117,48 @@ type Row struct {
 	Cells []string
 }
 
-// Reader streams the data rows of a checked file. Blank rows are skipped.
+// Reader streams the data rows of a checked file under its Limits. Blank
+// rows are skipped.
 type Reader struct {
-	spec  Spec
-	width int
+	spec   Spec
+	width  int
+	limits Limits
 
-	// xlsx
-	book *excelize.File
-	rows *excelize.Rows
+	xlsx *xlsxFile
 	// csv
 	file *os.File
 	cr   *csv.Reader
+	cb   *budget
 
-	line  int
-	cells []string
-	err   error
+	estimate int
+	line     int
+	physRows int
+	dataRows int
+	buf      []string
+	cells    []string
+	err      error
 }
 
-// Open opens a sniffed file and checks its header row against spec: every
-// template column in the template's order, nothing else (a trailing
-// 错误原因 column, as the error file has, is accepted). It returns a Reader
-// positioned after the header.
+// Open opens a sniffed file and checks its header row against spec (see
+// OpenContext).
 func Open(path string, format Format, spec Spec, limits Limits) (*Reader, error) {
+	return OpenContext(context.Background(), path, format, spec, limits)
+}
+
+// OpenContext opens a sniffed file and checks its header row against spec:
+// every template column in the template's order, nothing else (a trailing
+// 错误原因 column, as the error file has, is accepted). It returns a Reader
+// positioned after the header. Reading stops when ctx ends.
+func OpenContext(ctx context.Context, path string, format Format, spec Spec, limits Limits) (*Reader, error) {
 	limits = limits.WithDefaults()
-	r := &Reader{spec: spec, width: len(spec.Columns)}
+	r := &Reader{spec: spec, width: len(spec.Columns), limits: limits}
 	switch format {
 	case XLSX:
-		// Bound what unzipping may cost (a zip bomb stops here); sheets
-		// larger than the stream chunk are spilled to temp files by excelize.
-		unzip := max(limits.MaxBytes*64, 64<<20)
-		book, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: unzip})
+		x, err := openXLSX(ctx, path, limits)
 		if err != nil {
-			return nil, refuse(MsgNotXLSX)
+			return nil, err
 		}
-		sheets := book.GetSheetList()
-		if len(sheets) == 0 {
-			book.Close()
-			return nil, refuse(MsgNoSheet)
-		}
-		rows, err := book.Rows(sheets[0])
-		if err != nil {
-			book.Close()
-			return nil, refuse(MsgNotXLSX)
-		}
-		r.book, r.rows = book, rows
+		r.xlsx = x
 	case CSV:
 		f, err := os.Open(path)
 		if err != nil {
@@ -164,10 +168,15 @@ func Open(path string, format Format, spec Spec, limits Limits) (*Reader, error)
 		if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
 			_, _ = br.Discard(3)
 		}
+		if lines, err := countLines(path); err == nil {
+			r.estimate = lines - 1
+		}
 		cr := csv.NewReader(br)
 		cr.FieldsPerRecord = -1
 		cr.ReuseRecord = true
+		cr.LazyQuotes = false
 		r.file, r.cr = f, cr
+		r.cb = &budget{ctx: ctx, limits: limits}
 	default:
 		return nil, refuse(MsgBadExtension)
 	}
@@ -184,7 +193,45 @@ func Open(path string, format Format, spec Spec, limits Limits) (*Reader, error)
 		r.Close()
 		return nil, err
 	}
+	if r.xlsx != nil && r.xlsx.lastRow > 0 {
+		r.estimate = r.xlsx.lastRow - r.line
+	}
 	return r, nil
+}
+
+// Estimate is about how many data rows the file holds, for progress only:
+// the sheet's own claim (<dimension>) or the csv's line count, at most the
+// row limit; 0 when unknown. The rows are counted for real as they are read.
+func (r *Reader) Estimate() int {
+	return max(0, min(r.estimate, r.limits.MaxRows))
+}
+
+// countLines counts the line feeds of a (size-checked) file, and a last
+// line without one.
+func countLines(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	n, last := 0, byte('\n')
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if k > 0 {
+			last = buf[k-1]
+		}
+		if err == io.EOF {
+			if last != '\n' {
+				n++
+			}
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 }
 
 // checkHeader compares a header row with the template's: it names the first
@@ -233,21 +280,22 @@ func (r *Reader) next() ([]string, bool) {
 	}
 	var raw []string
 	switch {
-	case r.rows != nil:
-		if !r.rows.Next() {
-			if err := r.rows.Error(); err != nil {
-				r.err = refuse(MsgNotXLSX)
-			}
-			return nil, false
-		}
-		cols, err := r.rows.Columns()
+	case r.xlsx != nil:
+		cols, line, ok, err := r.xlsx.nextRow(r.buf)
 		if err != nil {
-			r.err = refuse(MsgNotXLSX)
+			r.err = err
 			return nil, false
 		}
+		if !ok {
+			return nil, false
+		}
+		r.buf = cols
 		raw = cols
+		r.line = line
 	case r.cr != nil:
+		r.cb.start()
 		rec, err := r.cr.Read()
+		r.cb.stop()
 		if err == io.EOF {
 			return nil, false
 		}
@@ -260,11 +308,32 @@ func (r *Reader) next() ([]string, bool) {
 			r.err = refuse(MsgBadCSV, line)
 			return nil, false
 		}
+		r.line++
+		r.physRows++
+		if r.physRows > r.limits.MaxSheetRows {
+			r.err = refuse(MsgTooManySheetRows, r.limits.MaxSheetRows)
+			return nil, false
+		}
+		if len(rec) > r.limits.MaxColumns {
+			r.err = refuse(MsgTooManyColumns, r.line, r.limits.MaxColumns)
+			return nil, false
+		}
+		for _, c := range rec {
+			if len(c) > r.limits.MaxCell && utf8.RuneCountInString(c) > r.limits.MaxCell {
+				r.err = refuse(MsgCellTooLong, r.line, r.limits.MaxCell)
+				return nil, false
+			}
+		}
+		if r.physRows%1024 == 0 {
+			if err := r.cb.check(); err != nil {
+				r.err = err
+				return nil, false
+			}
+		}
 		raw = rec
 	default:
 		return nil, false
 	}
-	r.line++
 	out := make([]string, len(raw))
 	for i, c := range raw {
 		out[i] = cleanCell(c)
@@ -272,7 +341,8 @@ func (r *Reader) next() ([]string, bool) {
 	return out, true
 }
 
-// Next advances to the next non-blank data row.
+// Next advances to the next non-blank data row; past limits.MaxRows data
+// rows it stops with a refusal.
 func (r *Reader) Next() bool {
 	for {
 		cells, ok := r.next()
@@ -289,6 +359,11 @@ func (r *Reader) Next() bool {
 		if blank {
 			continue
 		}
+		r.dataRows++
+		if r.dataRows > r.limits.MaxRows {
+			r.err = refuse(MsgTooManyRows, r.limits.MaxRows)
+			return false
+		}
 		row := make([]string, r.width)
 		copy(row, cells)
 		r.cells = row
@@ -300,25 +375,38 @@ func (r *Reader) Next() bool {
 func (r *Reader) Row() Row { return Row{Line: r.line, Cells: r.cells} }
 
 // Err returns what stopped the reading early (a *Refusal for a damaged
-// file), or nil at the end of the sheet.
+// file or a limit, the context's error when it ended), or nil at the end of
+// the sheet.
 func (r *Reader) Err() error { return r.err }
 
-// Close releases the file (and excelize's temp files).
+// Close releases the file.
 func (r *Reader) Close() error {
 	var errs []error
-	if r.rows != nil {
-		errs = append(errs, r.rows.Close())
-		r.rows = nil
-	}
-	if r.book != nil {
-		errs = append(errs, r.book.Close())
-		r.book = nil
+	if r.xlsx != nil {
+		errs = append(errs, r.xlsx.close())
+		r.xlsx = nil
 	}
 	if r.file != nil {
 		errs = append(errs, r.file.Close())
 		r.file = nil
 	}
 	return errors.Join(errs...)
+}
+
+// CheckHeader is what an upload goes through before its job is made, and
+// all it costs: Sniff (size, format, the zip's declared sizes) and the
+// header row, read under the limits. The rows are read once, by the job.
+func CheckHeader(ctx context.Context, path, name string, spec Spec, limits Limits) (Format, error) {
+	limits = limits.WithDefaults()
+	format, err := Sniff(path, name, limits)
+	if err != nil {
+		return "", err
+	}
+	r, err := OpenContext(ctx, path, format, spec, limits)
+	if err != nil {
+		return "", err
+	}
+	return format, r.Close()
 }
 
 // Check is what an upload goes through before a job is made: Sniff, Open
@@ -338,9 +426,6 @@ func Check(path, name string, spec Spec, limits Limits) (Format, int, error) {
 	n := 0
 	for r.Next() {
 		n++
-		if n > limits.MaxRows {
-			return "", 0, refuse(MsgTooManyRows, limits.MaxRows)
-		}
 	}
 	if err := r.Err(); err != nil {
 		return "", 0, err

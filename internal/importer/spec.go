@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Column is one column of an import template.
@@ -76,26 +77,74 @@ func (s Spec) Index(field string) int {
 	return -1
 }
 
-// Limits bound what a file may hold; a file beyond them is refused before
-// any row is imported.
+// Limits bound what a file may hold and what reading it may cost; a file
+// beyond them is refused with a Refusal naming the limit. Every limit is
+// checked while the file streams, before what it bounds is held in memory.
 type Limits struct {
 	MaxBytes int64 // the largest file accepted
 	MaxRows  int   // the most data rows (header excluded, blank rows not counted)
+
+	// MaxUnzipped bounds the bytes inflated from an xlsx, all parts together.
+	MaxUnzipped int64
+	// MaxPart bounds the bytes inflated from one part of an xlsx.
+	MaxPart int64
+	// MaxRatio bounds how much one part may expand (inflated / compressed),
+	// checked past the first MiB of a part.
+	MaxRatio int64
+	// MaxCell bounds the characters of one cell (Excel's own limit is 32,767).
+	MaxCell int
+	// MaxColumns bounds the columns of a row.
+	MaxColumns int
+	// MaxSheetRows bounds the rows of the sheet, blank ones included.
+	MaxSheetRows int
+	// MaxSharedStrings and MaxSharedBytes bound the shared-string table
+	// of an xlsx: how many strings and their bytes in all.
+	MaxSharedStrings int
+	MaxSharedBytes   int64
+	// ParseTime bounds the time spent reading the file (not the time
+	// spent writing its rows).
+	ParseTime time.Duration
 }
 
-// Default limits (config import.max_bytes and import.max_rows).
+// Default limits (config import.*).
 const (
-	DefaultMaxBytes = 10 << 20
-	DefaultMaxRows  = 50000
+	DefaultMaxBytes         = 10 << 20
+	DefaultMaxRows          = 50000
+	DefaultMaxUnzipped      = 200 << 20
+	DefaultMaxPart          = 150 << 20
+	DefaultMaxRatio         = 200
+	DefaultMaxCell          = 32767
+	DefaultMaxColumns       = 200
+	DefaultMaxSheetRows     = 200000
+	DefaultMaxSharedStrings = 1000000
+	DefaultMaxSharedBytes   = 64 << 20
+	DefaultParseTime        = 10 * time.Second
 )
 
 // WithDefaults fills unset limits with the defaults.
 func (l Limits) WithDefaults() Limits {
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultMaxBytes
+	def := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
 	}
-	if l.MaxRows <= 0 {
-		l.MaxRows = DefaultMaxRows
+	defInt := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxBytes, DefaultMaxBytes)
+	defInt(&l.MaxRows, DefaultMaxRows)
+	def(&l.MaxUnzipped, DefaultMaxUnzipped)
+	def(&l.MaxPart, DefaultMaxPart)
+	def(&l.MaxRatio, DefaultMaxRatio)
+	defInt(&l.MaxCell, DefaultMaxCell)
+	defInt(&l.MaxColumns, DefaultMaxColumns)
+	defInt(&l.MaxSheetRows, max(DefaultMaxSheetRows, 2*l.MaxRows))
+	defInt(&l.MaxSharedStrings, DefaultMaxSharedStrings)
+	def(&l.MaxSharedBytes, DefaultMaxSharedBytes)
+	if l.ParseTime <= 0 {
+		l.ParseTime = DefaultParseTime
 	}
 	return l
 }
@@ -140,6 +189,17 @@ const (
 	MsgHeaderMissing    = "import.refused_header_missing"
 	MsgHeaderUnexpected = "import.refused_header_unexpected"
 	MsgHeaderOrder      = "import.refused_header_order"
+
+	// The limits on what reading a file may cost (Limits).
+	MsgUnzippedTooLarge = "import.refused_unzipped_too_large"  // args: limit
+	MsgPartTooLarge     = "import.refused_part_too_large"      // args: part, limit
+	MsgRatioTooHigh     = "import.refused_ratio_too_high"      // args: part, limit
+	MsgCellTooLong      = "import.refused_cell_too_long"       // args: row, limit
+	MsgTooManyColumns   = "import.refused_too_many_columns"    // args: row, limit
+	MsgTooManySheetRows = "import.refused_too_many_sheet_rows" // args: limit
+	MsgTooManyStrings   = "import.refused_too_many_strings"    // args: limit
+	MsgStringsTooLarge  = "import.refused_strings_too_large"   // args: limit
+	MsgParseTimeout     = "import.refused_parse_timeout"       // args: seconds
 )
 
 // HumanSize writes a byte count as people read it: 10 MB, 512 KB, 900 字节.

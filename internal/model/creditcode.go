@@ -1,6 +1,9 @@
 package model
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // creditCodeChars are the 31 characters of a unified social credit code
 // (GB 32100-2015): digits and capitals without I, O, S, V and Z.
@@ -16,11 +19,12 @@ const (
 	MsgCreditCodeCheck  = "unit.credit_code_check"
 )
 
-// NormalizeCreditCode trims, turns full-width characters into half-width and
-// lower case into upper case, as people paste codes from documents.
+// NormalizeCreditCode drops spaces (of any kind, anywhere) and hyphens,
+// turns full-width characters into half-width and lower case into upper
+// case, as people paste codes from documents.
 func NormalizeCreditCode(s string) string {
 	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
+	for _, r := range s {
 		switch {
 		case r >= '０' && r <= '９':
 			r = '0' + (r - '０')
@@ -30,7 +34,7 @@ func NormalizeCreditCode(s string) string {
 			r = 'A' + (r - 'ａ')
 		case r >= 'a' && r <= 'z':
 			r = r - 'a' + 'A'
-		case r == ' ' || r == '\u3000' || r == '-':
+		case unicode.IsSpace(r) || r == '-':
 			continue
 		}
 		b.WriteRune(r)

@@ -122,25 +122,32 @@ func NewWriter(w io.Writer, f Format, sheetTitle string, cols []Column) (Writer,
 }
 
 // guardFormula defends csv cells against CSV/formula injection (OWASP): a
-// string starting with '=', '+', '-', '@', tab or CR gets a leading "'" so
-// that Excel/WPS shows it as text instead of evaluating it. Plain numbers such
-// as "-12.50" or "+86" are left alone: they cannot carry a formula, and
-// callers pass formatted amounts as strings.
+// string starting with '=', '+', '-', '@', tab or CR, or with their
+// full-width forms (＝ ＋ － ＠, which Excel and WPS on Chinese systems take
+// for the ASCII ones), gets a leading "'" so that Excel/WPS shows it as text
+// instead of evaluating it. Field separators and line feeds before such a
+// character count as nothing: ";=cmd" becomes a formula in a spreadsheet
+// that splits the line at ';' (the list separator of many locales). Plain
+// numbers such as "-12.50" or "+86" are left alone: they cannot carry a
+// formula, and callers pass formatted amounts as strings. A leading space is
+// not skipped: Excel and WPS read " =1" as text.
 //
 // xlsx cells are NOT prefixed: excelize writes every string as an inline
 // string cell (t="inlineStr"), which Excel never evaluates as a formula, so
 // the guard is unnecessary there and the apostrophe would only show up as
 // stray data in the sheet.
 func guardFormula(s string) string {
-	if s == "" {
+	if s == "" || isPlainNumber(s) {
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		if isPlainNumber(s) {
-			return s
+	for _, r := range s {
+		switch r {
+		case '=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠':
+			return "'" + s
+		case ';', ',', '\n', '；', '，':
+			continue // a separator: what follows may start a cell
 		}
-		return "'" + s
+		return s
 	}
 	return s
 }

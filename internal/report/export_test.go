@@ -414,6 +414,27 @@ func TestGuardFormula(t *testing.T) {
 		"+1.5E+3":   "'+1.5E+3",
 		"-.5":       "'-.5",
 		"'already":  "'already",
+		// Separators before a formula, full-width forms (issue 15).
+		";=1+1":    "';=1+1",
+		";;=1":     "';;=1",
+		",=1":      "',=1",
+		"；=1":      "'；=1",
+		"\n=1":     "'\n=1",
+		";+1":      "';+1",
+		";-1":      "';-1",
+		";@A1":     "';@A1",
+		";\t=1":    "';\t=1",
+		"＝1+1":     "'＝1+1",
+		"＋1":       "'＋1",
+		"－1":       "'－1",
+		"＠SUM(A1)": "'＠SUM(A1)",
+		";＝1":      "';＝1",
+		"\t＝1":     "'\t＝1",
+		"\r\n=1":   "'\r\n=1",
+		";":        ";",
+		";a=1":     ";a=1",
+		"a;=1":     "a;=1",
+		"１２":       "１２",
 	}
 	for in, want := range tests {
 		if got := guardFormula(in); got != want {

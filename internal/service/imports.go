@@ -322,8 +322,13 @@ func randomName() string {
 	return hex.EncodeToString(b[:])
 }
 
+// UploadCheckTime bounds the reading time of an upload's check (the
+// container and the header row) inside the request.
+const UploadCheckTime = 3 * time.Second
+
 // Create checks an upload and queues its job: the file is stored under the
-// upload directory, then sniffed, its header and row count checked; a file
+// upload directory, then sniffed and its header checked (the rows are read
+// and counted by the job, once); a file
 // refused (a *model.ValidationError on "file") leaves nothing behind. The
 // job row and its audit row are written in one transaction.
 func (s *Imports) Create(ctx context.Context, actor model.Actor, in NewImport) (*model.ImportJob, error) {
@@ -376,13 +381,16 @@ func (s *Imports) Create(ctx context.Context, actor model.Actor, in NewImport) (
 			os.Remove(abs)
 		}
 	}()
-	_, rows, err := importer.Check(abs, name, spec, s.o.Limits)
-	if err != nil {
+	// The request only checks the container and the header, under a short
+	// reading time; the rows are read once, by the job, under the limits.
+	check := s.o.Limits
+	check.ParseTime = min(check.ParseTime, UploadCheckTime)
+	if _, err := importer.CheckHeader(ctx, abs, name, spec, check); err != nil {
 		return nil, refusal(err)
 	}
 	job := &model.ImportJob{Kind: spec.Kind, FileName: name, FilePath: filepath.ToSlash(rel), DryRun: in.DryRun,
-		Status: model.ImportQueued, TotalRows: rows, Domain: target.Domain, CreatedBy: actor.UserID}
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		Status: model.ImportQueued, Domain: target.Domain, CreatedBy: actor.UserID}
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.db.CreateImportJob(ctx, job); err != nil {
 			return err
 		}
@@ -390,7 +398,7 @@ func (s *Imports) Create(ctx context.Context, actor model.Actor, in NewImport) (
 			return err
 		}
 		return audit(ctx, s.db, actor, ActionImportCreate, "import_job", job.ID, target.Domain,
-			map[string]any{"kind": spec.Kind, "file_name": name, "dry_run": in.DryRun, "rows": rows})
+			map[string]any{"kind": spec.Kind, "file_name": name, "dry_run": in.DryRun})
 	})
 	if err != nil {
 		return nil, err
@@ -481,8 +489,32 @@ type WorkerOptions struct {
 	// Poll is how often the queue is looked at without a wake-up (default 500 ms).
 	Poll time.Duration
 	// StaleAfter is how long a running job may go without a heartbeat
-	// before it is queued again (default 10 minutes).
+	// before it is queued again (default 30 s, config import.stale_after).
 	StaleAfter time.Duration
+	// Heartbeat is how often the worker of a running job says it is alive
+	// (default 5 s, config import.heartbeat); it must be well below
+	// StaleAfter.
+	Heartbeat time.Duration
+}
+
+// Default worker timings.
+const (
+	DefaultImportStaleAfter = 30 * time.Second
+	DefaultImportHeartbeat  = 5 * time.Second
+)
+
+func (o WorkerOptions) withDefaults() WorkerOptions {
+	if o.Poll <= 0 {
+		o.Poll = 500 * time.Millisecond
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = DefaultImportStaleAfter
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = DefaultImportHeartbeat
+	}
+	o.Heartbeat = min(o.Heartbeat, o.StaleAfter/3)
+	return o
 }
 
 // Work runs queued jobs one at a time until ctx ends. Several workers (in
@@ -492,12 +524,7 @@ type WorkerOptions struct {
 // died (no heartbeat for StaleAfter); rerunning is safe, an import being
 // idempotent.
 func (s *Imports) Work(ctx context.Context, o WorkerOptions) {
-	if o.Poll <= 0 {
-		o.Poll = 500 * time.Millisecond
-	}
-	if o.StaleAfter <= 0 {
-		o.StaleAfter = 10 * time.Minute
-	}
+	o = o.withDefaults()
 	wake := make(chan struct{}, 1)
 	go func() {
 		_ = s.db.Listen(ctx, ImportNotifyChannel, func(string) {
@@ -509,12 +536,10 @@ func (s *Imports) Work(ctx context.Context, o WorkerOptions) {
 	}()
 	var lastStale time.Time
 	for ctx.Err() == nil {
-		if time.Since(lastStale) > time.Minute {
+		if time.Since(lastStale) >= o.Heartbeat {
 			lastStale = time.Now()
-			if n, err := s.db.RequeueStaleImportJobs(ctx, s.db.Now().Add(-o.StaleAfter), s.o.T(MsgImportStale)); err != nil {
+			if _, err := s.RequeueStale(ctx, o.StaleAfter); err != nil {
 				s.logErr(ctx, "import: requeue stale jobs", err)
-			} else if n > 0 {
-				s.o.Log.Warn("import: jobs without a worker queued again", "jobs", n)
 			}
 		}
 		id, err := s.ClaimNext(ctx)
@@ -522,7 +547,7 @@ func (s *Imports) Work(ctx context.Context, o WorkerOptions) {
 			s.logErr(ctx, "import: claim", err)
 		}
 		if id != 0 {
-			s.RunJob(ctx, id)
+			s.runWithHeartbeat(ctx, id, o.Heartbeat)
 			continue
 		}
 		select {
@@ -531,6 +556,41 @@ func (s *Imports) Work(ctx context.Context, o WorkerOptions) {
 		case <-time.After(o.Poll):
 		}
 	}
+}
+
+// RequeueStale puts back in the queue the running jobs whose heartbeat is
+// older than staleAfter by the database's clock (their worker died).
+func (s *Imports) RequeueStale(ctx context.Context, staleAfter time.Duration) (int64, error) {
+	n, err := s.db.RequeueStaleImportJobs(ctx, s.db.Now().Add(-staleAfter), s.o.T(MsgImportStale))
+	if err == nil && n > 0 {
+		s.o.Log.Warn("import: jobs without a worker queued again", "jobs", n)
+	}
+	return n, err
+}
+
+// runWithHeartbeat runs a claimed job while beating its heartbeat every
+// interval, so that another worker knows it is alive.
+func (s *Imports) runWithHeartbeat(ctx context.Context, id int64, every time.Duration) {
+	beat, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-beat.Done():
+				return
+			case <-t.C:
+				if err := s.db.ImportHeartbeat(beat, id); err != nil {
+					s.logErr(beat, "import: heartbeat", err)
+				}
+			}
+		}
+	}()
+	s.RunJob(ctx, id)
+	stop()
+	<-done
 }
 
 func (s *Imports) logErr(ctx context.Context, msg string, err error) {
@@ -658,11 +718,17 @@ func (s *Imports) run(ctx context.Context, actor model.Actor, target ImportTarge
 	if err != nil {
 		return importer.Result{}, err
 	}
-	r, err := importer.Open(path, format, spec, s.o.Limits)
+	r, err := importer.OpenContext(ctx, path, format, spec, s.o.Limits)
 	if err != nil {
 		return importer.Result{}, err
 	}
 	defer r.Close()
+	if jobID != 0 {
+		// The file's own estimate of its rows, for progress until the end.
+		if err := s.db.SetImportEstimate(ctx, jobID, r.Estimate()); err != nil {
+			return importer.Result{}, err
+		}
+	}
 	var h importer.Handler
 	switch kind {
 	case importer.KindNeeds:
@@ -690,7 +756,11 @@ func (s *Imports) run(ctx context.Context, actor model.Actor, target ImportTarge
 		}
 		uh.file, h = name, uh
 	}
-	return importer.Run(ctx, r, h, importer.Options{BatchSize: s.o.BatchSize, ErrorFile: errPath, Progress: progress})
+	res, err := importer.Run(ctx, r, h, importer.Options{BatchSize: s.o.BatchSize, ErrorFile: errPath, Progress: progress})
+	if err == nil && res.Processed == 0 {
+		return res, &importer.Refusal{Key: importer.MsgNoRows}
+	}
+	return res, err
 }
 
 // ---- Units ----

@@ -123,7 +123,7 @@ func (db *DB) NextQueuedImportJob(ctx context.Context) (int64, error) {
 func (db *DB) ClaimImportJob(ctx context.Context, id int64) (bool, error) {
 	now := db.Now()
 	res := db.conn(ctx).Table("import_jobs").Where("id = ? AND status = ?", id, model.ImportQueued).
-		Updates(map[string]any{"status": model.ImportRunning, "started_at": now, "updated_at": now,
+		Updates(map[string]any{"status": model.ImportRunning, "started_at": now, "updated_at": now, "heartbeat_at": now,
 			"processed_rows": 0, "created_rows": 0, "unchanged_rows": 0, "error_rows": 0})
 	return res.RowsAffected == 1, res.Error
 }
@@ -133,20 +133,36 @@ type ImportCounts struct {
 	Processed, Created, Unchanged, Errors int
 }
 
-// UpdateImportProgress records a running job's counts; updated_at doubles
-// as the worker's heartbeat.
+// UpdateImportProgress records a running job's counts (and beats its
+// heartbeat).
 func (db *DB) UpdateImportProgress(ctx context.Context, id int64, c ImportCounts) error {
+	now := db.Now()
 	return db.conn(ctx).Table("import_jobs").Where("id = ? AND status = ?", id, model.ImportRunning).
 		Updates(map[string]any{"processed_rows": c.Processed, "created_rows": c.Created, "unchanged_rows": c.Unchanged,
-			"error_rows": c.Errors, "updated_at": db.Now()}).Error
+			"error_rows": c.Errors, "updated_at": now, "heartbeat_at": now}).Error
+}
+
+// SetImportEstimate records the rows a running job's file claims to hold
+// (progress only: FinishImportJob writes the real count).
+func (db *DB) SetImportEstimate(ctx context.Context, id int64, rows int) error {
+	now := db.Now()
+	return db.conn(ctx).Table("import_jobs").Where("id = ? AND status = ?", id, model.ImportRunning).
+		Updates(map[string]any{"total_rows": rows, "updated_at": now, "heartbeat_at": now}).Error
+}
+
+// ImportHeartbeat records that the worker of a running job is alive.
+func (db *DB) ImportHeartbeat(ctx context.Context, id int64) error {
+	return db.conn(ctx).Table("import_jobs").Where("id = ? AND status = ?", id, model.ImportRunning).
+		Update("heartbeat_at", db.Now()).Error
 }
 
 // FinishImportJob ends a running job as done or failed with its counts, the
-// error file and a message.
+// error file and a message. The rows processed become the job's total: the
+// rows are counted by reading them, once.
 func (db *DB) FinishImportJob(ctx context.Context, id int64, status string, c ImportCounts, errorFile, message string) error {
 	now := db.Now()
 	return db.conn(ctx).Table("import_jobs").Where("id = ? AND status = ?", id, model.ImportRunning).
-		Updates(map[string]any{"status": status, "processed_rows": c.Processed, "created_rows": c.Created,
+		Updates(map[string]any{"status": status, "total_rows": c.Processed, "processed_rows": c.Processed, "created_rows": c.Created,
 			"unchanged_rows": c.Unchanged, "error_rows": c.Errors, "error_file_path": errorFile, "message": message,
 			"finished_at": now, "updated_at": now}).Error
 }
@@ -159,9 +175,11 @@ func (db *DB) RequeueImportJob(ctx context.Context, id int64, message string) er
 }
 
 // RequeueStaleImportJobs puts back in the queue the running jobs whose
-// worker has given no sign of life since before (an instance that died).
+// worker has given no sign of life (heartbeat) since before (an instance
+// that died).
 func (db *DB) RequeueStaleImportJobs(ctx context.Context, before time.Time, message string) (int64, error) {
-	res := db.conn(ctx).Table("import_jobs").Where("status = ? AND updated_at < ?", model.ImportRunning, before.UTC()).
+	res := db.conn(ctx).Table("import_jobs").
+		Where("status = ? AND COALESCE(heartbeat_at, updated_at) < ?", model.ImportRunning, before.UTC()).
 		Updates(map[string]any{"status": model.ImportQueued, "started_at": nil, "message": message, "updated_at": db.Now()})
 	return res.RowsAffected, res.Error
 }

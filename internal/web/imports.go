@@ -25,9 +25,11 @@ import (
 // imports is the import service, built per request from the server's
 // database and authorizer (it holds nothing else).
 func (s *Server) imports() *service.Imports {
+	limits := s.opts.ImportLimits
+	limits.MaxBytes, limits.MaxRows = s.opts.ImportMaxBytes, s.opts.ImportMaxRows
 	return service.NewImports(s.deps(), service.ImportOptions{
 		UploadDir: s.opts.UploadDir,
-		Limits:    importer.Limits{MaxBytes: s.opts.ImportMaxBytes, MaxRows: s.opts.ImportMaxRows},
+		Limits:    limits,
 		T:         s.Translator(LocaleZH),
 		Log:       s.log,
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"tongxin/internal/authz"
+	"tongxin/internal/importer"
 	"tongxin/internal/model"
 	"tongxin/internal/service"
 	"tongxin/internal/store"
@@ -36,6 +37,9 @@ type Options struct {
 	UploadDir      string
 	ImportMaxBytes int64
 	ImportMaxRows  int
+	// ImportLimits are the other limits on reading an import (what a file
+	// may expand to, cells, columns, time; zero fields: the defaults).
+	ImportLimits importer.Limits
 	// AttachmentMaxBytes limits one project attachment (uploads.max_bytes).
 	AttachmentMaxBytes int64
 }
