@@ -258,8 +258,12 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 	}
 	me := CurrentUser(c).ID
 	can := map[string]bool{}
-	for _, a := range []string{"update", "disable", "unlock", "reset_password"} {
+	for _, a := range []string{"update", "disable", "unlock"} {
 		can[a] = s.authz.CanAnywhere(me, "user", a)
+	}
+	// 三员分立: never one's own; one of the three only by the security admin.
+	if can["reset_password"], err = s.users.CanResetPassword(ctx, actor(c), id); err != nil {
+		return err
 	}
 	for _, a := range []string{"read", "create", "revoke"} {
 		can["role_"+a] = s.authz.CanAnywhere(me, "role_assignment", a)

@@ -72,6 +72,15 @@ func (s *Server) login(c echo.Context) error {
 	if owner, ok := c.Get(ctxSession).(*store.SessionOwner); ok {
 		owner.UserID, owner.IP, owner.UserAgent = u.ID, c.RealIP(), truncateRunes(c.Request().UserAgent(), 256)
 	}
+	// What happened to the account since the last login (a reset, a lock)
+	// is said at once, not only in the inbox.
+	notices, err := s.auth.AccountNotices(ctx, u)
+	if err != nil {
+		return err
+	}
+	for i := range notices {
+		s.flashText(c, "info", s.notificationMessage(loc, &notices[i], nil))
+	}
 	if u.MustChangePassword {
 		s.sessions.Put(ctx, "must_change", true)
 		return c.Redirect(http.StatusSeeOther, "/profile/password")
@@ -148,6 +157,16 @@ func (s *Server) setLocale(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+}
+
+// flashText adds an already written one-time message.
+func (s *Server) flashText(c echo.Context, kind, msg string) {
+	ctx := c.Request().Context()
+	prev, _ := s.sessions.Get(ctx, "flash").(string)
+	if prev != "" {
+		prev += "\n"
+	}
+	s.sessions.Put(ctx, "flash", prev+kind+"|"+msg)
 }
 
 func truncateRunes(s string, n int) string {
