@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -113,6 +117,9 @@ func runAuditArchive(ctx context.Context, cl *cli, args []string) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("rows written to %s but NOT deleted (the database is unchanged): %s. Remove the file before running again", path, oneLine(err))}
 	}
 	fmt.Fprintf(cl.stdout, "archived %d rows to %s\n", res.Rows, path)
+	if res.Record != nil {
+		fmt.Fprintf(cl.stdout, "sha256 %s; archive record %d (chain %s)\n", res.Record.Checksum, res.Record.ID, res.Record.Chain)
+	}
 	return nil
 }
 
@@ -157,16 +164,21 @@ var archiveColumns = []report.Column{
 type csvArchive struct {
 	f         *os.File
 	w         report.Writer
+	sum       hash.Hash // SHA-256 of every byte written to f
 	committed bool
 }
 
 func newCSVArchive(f *os.File) (*csvArchive, error) {
-	w, err := report.NewWriter(f, report.CSV, "audit_log", archiveColumns)
+	sum := sha256.New()
+	w, err := report.NewWriter(io.MultiWriter(f, sum), report.CSV, "audit_log", archiveColumns)
 	if err != nil {
 		return nil, err
 	}
-	return &csvArchive{f: f, w: w}, nil
+	return &csvArchive{f: f, w: w, sum: sum}, nil
 }
+
+// Checksum is the SHA-256 of the file, hex (sha256sum prints the same).
+func (a *csvArchive) Checksum() string { return hex.EncodeToString(a.sum.Sum(nil)) }
 
 func (a *csvArchive) Write(e *model.AuditEntry) error {
 	var uid any
