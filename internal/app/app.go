@@ -109,6 +109,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		return nil, err
 	}
 	deps := service.Deps{DB: db, Authz: az, Auth: auth}
+	proxies, err := cfg.HTTP.ProxyNets()
+	if err != nil {
+		return nil, err
+	}
 	srv, err := web.New(web.Deps{
 		Options: web.Options{
 			BaseURL:        cfg.BaseURL,
@@ -117,6 +121,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 			SessionIdle:    cfg.Session.IdleTimeout,
 			SessionMaxAge:  cfg.Session.Lifetime,
 			LoginRatePerIP: cfg.Security.LoginRatePerIP,
+			TrustedProxies: proxies,
 			Version:        Version,
 			Commit:         Commit,
 			UploadDir:      cfg.UploadDir,

@@ -201,7 +201,8 @@ func (s *Users) SetEnabled(ctx context.Context, actor model.Actor, id int64, ver
 	return s.authz.Reload(ctx)
 }
 
-// Unlock clears a lockout.
+// Unlock clears an account's lockouts (安全管理员): every source's lock and
+// counter and the account-wide delay.
 func (s *Users) Unlock(ctx context.Context, actor model.Actor, id int64, version int) error {
 	if err := s.authz.Check(actor.UserID, SysChain, "user", "unlock"); err != nil {
 		return err
@@ -217,10 +218,23 @@ func (s *Users) Unlock(ctx context.Context, actor model.Actor, id int64, version
 		if err := s.db.BumpVersion(ctx, "users", "user", id, version); err != nil {
 			return err
 		}
+		locks, err := s.db.ActiveLoginLocks(ctx, before.Username, s.db.Now())
+		if err != nil {
+			return err
+		}
+		sources := make([]string, len(locks))
+		for i, l := range locks {
+			sources[i] = l.Source
+		}
+		if _, err := s.db.ClearLoginThrottles(ctx, before.Username); err != nil {
+			return err
+		}
 		if err := s.db.RecordLoginAttempt(ctx, id, store.LoginAttempt{}); err != nil {
 			return err
 		}
-		return audit(ctx, s.db, actor, "user.unlock", "user", id, model.DomainSys, nil)
+		return audit(ctx, s.db, actor, "user.unlock", "user", id, model.DomainSys, map[string]any{
+			"username": before.Username, "sources": sources,
+		})
 	})
 }
 

@@ -57,6 +57,11 @@ func (s *Server) login(c echo.Context) error {
 	if errors.As(err, &locked) {
 		return refuse("login.locked", lockedUntilText(locked.Until, s.db.Now()))
 	}
+	var throttled *service.ThrottledError
+	if errors.As(err, &throttled) {
+		wait := int(throttled.RetryAt.Sub(s.db.Now()).Round(time.Second) / time.Second)
+		return refuse("login.throttled", max(wait, 1))
+	}
 	if errors.Is(err, service.ErrBadCredentials) {
 		return refuse("login.failed")
 	}
@@ -130,8 +135,8 @@ func (s *Server) renderPasswordForm(c echo.Context, status int, fields map[strin
 }
 
 func (s *Server) changePassword(c echo.Context) error {
-	err := s.auth.ChangePassword(c.Request().Context(), actor(c),
-		c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("confirm_password"))
+	ended, err := s.auth.ChangePassword(c.Request().Context(), actor(c),
+		c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("confirm_password"), s.storedSessionToken(c))
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		return s.renderPasswordForm(c, http.StatusUnprocessableEntity, ve.Fields)
@@ -145,7 +150,11 @@ func (s *Server) changePassword(c echo.Context) error {
 		return err
 	}
 	s.sessions.Remove(ctx, "must_change")
-	s.flash(c, "success", "password.changed")
+	if ended > 0 {
+		s.flash(c, "success", "password.changed_others_ended", ended)
+	} else {
+		s.flash(c, "success", "password.changed")
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
