@@ -145,9 +145,13 @@ func (s *Server) changePassword(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	// A privilege change: the session gets a new token.
+	// A privilege change: the session gets a new token, still listed as
+	// this user's (在线用户, and the next change keeps it).
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
+	}
+	if owner, ok := c.Get(ctxSession).(*store.SessionOwner); ok {
+		owner.UserID, owner.IP, owner.UserAgent = CurrentUser(c).ID, c.RealIP(), truncateRunes(c.Request().UserAgent(), 256)
 	}
 	s.sessions.Remove(ctx, "must_change")
 	if ended > 0 {
