@@ -155,7 +155,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	}()
 	jobs := service.NewJobs(db, service.JobsOptions{Log: log})
 	jobs.Add("sessions.cleanup", 10*time.Minute, func(ctx context.Context) error {
-		_, err := db.DeleteExpiredSessions(ctx)
+		if _, err := db.DeleteExpiredSessions(ctx); err != nil {
+			return err
+		}
+		// Login counters untouched for a day count nothing any more.
+		_, err := db.DeleteStaleLoginThrottles(ctx, db.Now().Add(-24*time.Hour))
 		return err
 	})
 	// Needs past their wanted-by day and resources past their available-until
