@@ -358,3 +358,12 @@ func (s *Users) CanResetPassword(ctx context.Context, actor model.Actor, id int6
 	}
 	return s.authz.Can(actor.UserID, SysChain, "user", "reset_user_password"), nil
 }
+
+// ActiveLocks lists the source addresses locked out of the account now
+// (the user page shows them to whoever may unlock).
+func (s *Users) ActiveLocks(ctx context.Context, actor model.Actor, u *model.User) ([]store.LoginThrottle, error) {
+	if err := s.authz.Check(actor.UserID, SysChain, "user", "unlock"); err != nil {
+		return nil, err
+	}
+	return s.db.ActiveLoginLocks(ctx, u.Username, s.db.Now())
+}

@@ -170,6 +170,9 @@ func pathID(c echo.Context, name string) (int64, error) {
 type userShowPage struct {
 	User        *model.User
 	Status      string
+	// Locks are the source addresses locked out of the account now (shown
+	// to whoever may unlock).
+	Locks       []store.LoginThrottle
 	Assignments []assignmentRow
 	Districts   []model.District
 	Roles       []string
@@ -271,6 +274,11 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 	loc := Locale(c)
 	page := userShowPage{User: u, Status: userStatus(u, s.db.Now()), Roles: assignableRoleOrder(), Grant: g, Can: can,
 		Search: readDomainSearch(c), SearchKinds: service.DomainKinds}
+	if can["unlock"] {
+		if page.Locks, err = s.users.ActiveLocks(ctx, actor(c), u); err != nil {
+			return err
+		}
+	}
 	if can["role_read"] {
 		ras, err := s.roles.ForUser(ctx, actor(c), id)
 		if err != nil {

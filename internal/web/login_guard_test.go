@@ -114,6 +114,9 @@ func TestLoginLockIsPerSource(t *testing.T) {
 				if form.Length() != 1 || !strings.Contains(form.AttrOr("data-confirm", ""), "解除") {
 					t.Fatalf("no unlock button with a confirmation")
 				}
+				if got := doc.Find("#locked-sources li").Text(); !strings.Contains(got, attacker) {
+					t.Errorf("the page does not name the locked address: %q", got)
+				}
 				u, _ := srv.DB.UserByID(t.Context(), zhao.ID)
 				res := sec.PostForm(page+"/unlock", url.Values{"csrf_token": {sec.CSRFCookie()}, "version": {fmt.Sprint(u.Version)}})
 				if res.Status != http.StatusSeeOther {
