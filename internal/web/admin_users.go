@@ -168,8 +168,8 @@ func pathID(c echo.Context, name string) (int64, error) {
 
 // userShowPage is the Data of admin/users/show.
 type userShowPage struct {
-	User        *model.User
-	Status      string
+	User   *model.User
+	Status string
 	// Locks are the source addresses locked out of the account now (shown
 	// to whoever may unlock).
 	Locks       []store.LoginThrottle
