@@ -170,6 +170,8 @@ func pathID(c echo.Context, name string) (int64, error) {
 type userShowPage struct {
 	User   *model.User
 	Status string
+	// Own: the viewer's own account (no grant, revoke or reset: 三员分立).
+	Own bool
 	// Locks are the source addresses locked out of the account now (shown
 	// to whoever may unlock).
 	Locks       []store.LoginThrottle
@@ -274,6 +276,7 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 	loc := Locale(c)
 	page := userShowPage{User: u, Status: userStatus(u, s.db.Now()), Roles: assignableRoleOrder(), Grant: g, Can: can,
 		Search: readDomainSearch(c), SearchKinds: service.DomainKinds}
+	page.Own = u.ID == me
 	if can["unlock"] {
 		if page.Locks, err = s.users.ActiveLocks(ctx, actor(c), u); err != nil {
 			return err

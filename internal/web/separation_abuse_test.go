@@ -126,6 +126,13 @@ func TestSeparationOfDutiesAbuse(t *testing.T) {
 				if got := assignments(sec); got != "secadmin@sys" {
 					t.Fatalf("sec holds %s", got)
 				}
+				// The own page offers no revoke button; a colleague's does.
+				if n := secC.Get(userPage(sec)).Doc(t).Find(`form[action$="/revoke"]`).Length(); n != 0 {
+					t.Errorf("own page offers %d revoke buttons", n)
+				}
+				if n := sec2C.Get(userPage(sec)).Doc(t).Find(`form[action$="/revoke"]`).Length(); n != 1 {
+					t.Errorf("a colleague's page offers %d revoke buttons, want 1", n)
+				}
 			})
 
 			resetPage := func(t *testing.T, c *testenv.Client, u *model.User) *testenv.Response {
