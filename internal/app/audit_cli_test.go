@@ -179,6 +179,18 @@ func TestAuditArchiveCommand(t *testing.T) {
 			if err := db.VerifyAuditArchives(ctx); err != nil {
 				t.Errorf("verify: %v", err)
 			}
+			code, stdout, stderr = run(t, ctx, env, "audit", "verify", "--file", out)
+			if code != 0 || !strings.Contains(stdout, "1 archive records; chain and ranges verified") || !strings.Contains(stdout, "is archive record") {
+				t.Errorf("audit verify: exit %d, %q %q", code, stdout, stderr)
+			}
+			// A changed file matches no record.
+			tampered := filepath.Join(filepath.Dir(out), "tampered.csv")
+			if err := os.WriteFile(tampered, append(raw, []byte("999,forged\n")...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, stderr = run(t, ctx, env, "audit", "verify", "--file", tampered); code == 0 || !strings.Contains(stderr, "matches no archive record") {
+				t.Errorf("audit verify of a changed file: exit %d, %q", code, stderr)
+			}
 
 			// A Go duration works too; nothing old is left, so the new file holds the header only.
 			code, stdout, stderr = run(t, ctx, env, "audit", "archive", "--older-than", "4320h", "--out", "again.csv")
