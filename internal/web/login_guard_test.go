@@ -165,6 +165,21 @@ func TestLoginLockIsPerSource(t *testing.T) {
 				from(t, "192.0.2.201").Login("wang", testenv.Password)
 			})
 
+			t.Run("an unknown name is slowed down and locked exactly like a known one", func(t *testing.T) {
+				answers := func(user, ip string) []string {
+					c := from(t, ip)
+					var out []string
+					for i := 0; i < 4; i++ {
+						out = append(out, msg(t, try(t, c, user, "Wrong@Pass1")))
+					}
+					return out
+				}
+				known, unknown := answers("wang", "192.0.2.50"), answers("nobody.here", "192.0.2.51")
+				if fmt.Sprint(known) != fmt.Sprint(unknown) || !strings.Contains(known[3], "登录尝试过于频繁") {
+					t.Errorf("known %q, unknown %q: must answer alike, the fourth slowed down", known, unknown)
+				}
+			})
+
 			t.Run("without a trusted proxy the header is not believed", func(t *testing.T) {
 				plain := testenv.NewServer(t, d)
 				plain.CreateUser(t, "zhou", "", "")
