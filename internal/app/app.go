@@ -108,6 +108,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		return nil, err
 	}
 	deps := service.Deps{DB: db, Authz: az, Auth: auth}
+	proxies, err := cfg.HTTP.ProxyNets()
+	if err != nil {
+		return nil, err
+	}
 	srv, err := web.New(web.Deps{
 		Options: web.Options{
 			BaseURL:        cfg.BaseURL,
@@ -116,6 +120,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 			SessionIdle:    cfg.Session.IdleTimeout,
 			SessionMaxAge:  cfg.Session.Lifetime,
 			LoginRatePerIP: cfg.Security.LoginRatePerIP,
+			TrustedProxies: proxies,
 			Version:        Version,
 			Commit:         Commit,
 			UploadDir:      cfg.UploadDir,
@@ -150,7 +155,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	}()
 	jobs := service.NewJobs(db, service.JobsOptions{Log: log})
 	jobs.Add("sessions.cleanup", 10*time.Minute, func(ctx context.Context) error {
-		_, err := db.DeleteExpiredSessions(ctx)
+		if _, err := db.DeleteExpiredSessions(ctx); err != nil {
+			return err
+		}
+		// Login counters untouched for a day count nothing any more.
+		_, err := db.DeleteStaleLoginThrottles(ctx, db.Now().Add(-24*time.Hour))
 		return err
 	})
 	// Needs past their wanted-by day and resources past their available-until

@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -19,18 +23,80 @@ import (
 
 const auditArchiveUsage = "tongxin audit archive --older-than 180d --out FILE.csv [--config FILE]"
 
+const auditVerifyUsage = "tongxin audit verify [--file FILE.csv] [--config FILE]"
+
 func runAudit(ctx context.Context, cl *cli, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(cl.stderr, "Usage: "+auditArchiveUsage)
+		fmt.Fprintln(cl.stderr, "       "+auditVerifyUsage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}
-		return &exitError{code: 2, msg: "say archive"}
+		return &exitError{code: 2, msg: "say archive or verify"}
 	}
-	if args[0] != "archive" {
-		return &exitError{code: 2, msg: fmt.Sprintf("unknown audit command %q: say archive", args[0])}
+	switch args[0] {
+	case "archive":
+		return runAuditArchive(ctx, cl, args[1:])
+	case "verify":
+		return runAuditVerify(ctx, cl, args[1:])
 	}
-	return runAuditArchive(ctx, cl, args[1:])
+	return &exitError{code: 2, msg: fmt.Sprintf("unknown audit command %q: say archive or verify", args[0])}
+}
+
+// runAuditVerify checks the database's archive records (the chain over them,
+// and that no archived range still has rows) and, with --file, that an
+// archive file is the one a record describes (its SHA-256).
+func runAuditVerify(ctx context.Context, cl *cli, args []string) error {
+	fs := cl.flags("audit verify", auditVerifyUsage)
+	file := fs.String("file", "", "an archive file to check against the records")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return &exitError{code: 2, msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	cfg, err := cl.config()
+	if err != nil {
+		return err
+	}
+	log := NewLogger(cfg, cl.stderr)
+	db, err := OpenDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := Migrate(ctx, db, log); err != nil {
+		return err
+	}
+	if err := db.VerifyAuditArchives(ctx); err != nil {
+		return &exitError{code: 1, msg: "audit archives do NOT verify: " + oneLine(err)}
+	}
+	as, err := db.AuditArchives(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cl.stdout, "%d archive records; chain and ranges verified\n", len(as))
+	if *file == "" {
+		return nil
+	}
+	f, err := os.Open(*file)
+	if err != nil {
+		return &exitError{code: 1, msg: oneLine(err)}
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return &exitError{code: 1, msg: oneLine(err)}
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	for _, a := range as {
+		if a.Checksum == sum {
+			fmt.Fprintf(cl.stdout, "%s is archive record %d (%d rows, ids %d–%d)\n", *file, a.ID, a.RowCount, a.FromID, a.ToID)
+			return nil
+		}
+	}
+	return &exitError{code: 1, msg: fmt.Sprintf("%s (sha256 %s) matches no archive record: changed, or not an archive of this database", *file, sum)}
 }
 
 // runAuditArchive writes the audit rows older than --older-than to a new CSV
@@ -113,6 +179,9 @@ func runAuditArchive(ctx context.Context, cl *cli, args []string) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("rows written to %s but NOT deleted (the database is unchanged): %s. Remove the file before running again", path, oneLine(err))}
 	}
 	fmt.Fprintf(cl.stdout, "archived %d rows to %s\n", res.Rows, path)
+	if res.Record != nil {
+		fmt.Fprintf(cl.stdout, "sha256 %s; archive record %d (chain %s)\n", res.Record.Checksum, res.Record.ID, res.Record.Chain)
+	}
 	return nil
 }
 
@@ -157,16 +226,21 @@ var archiveColumns = []report.Column{
 type csvArchive struct {
 	f         *os.File
 	w         report.Writer
+	sum       hash.Hash // SHA-256 of every byte written to f
 	committed bool
 }
 
 func newCSVArchive(f *os.File) (*csvArchive, error) {
-	w, err := report.NewWriter(f, report.CSV, "audit_log", archiveColumns)
+	sum := sha256.New()
+	w, err := report.NewWriter(io.MultiWriter(f, sum), report.CSV, "audit_log", archiveColumns)
 	if err != nil {
 		return nil, err
 	}
-	return &csvArchive{f: f, w: w}, nil
+	return &csvArchive{f: f, w: w, sum: sum}, nil
 }
+
+// Checksum is the SHA-256 of the file, hex (sha256sum prints the same).
+func (a *csvArchive) Checksum() string { return hex.EncodeToString(a.sum.Sum(nil)) }
 
 func (a *csvArchive) Write(e *model.AuditEntry) error {
 	var uid any

@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -111,8 +113,8 @@ func TestAuditArchiveCommand(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("archive: exit %d: %s", code, stderr)
 			}
-			if want := fmt.Sprintf("archived 2 rows to %s\n", out); stdout != want {
-				t.Errorf("stdout %q, want %q", stdout, want)
+			if want := fmt.Sprintf("archived 2 rows to %s\n", out); !strings.HasPrefix(stdout, want) {
+				t.Errorf("stdout %q, want %q first", stdout, want)
 			}
 			if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o600 {
 				t.Errorf("archive file mode: %v %v, want 0600", st, err)
@@ -163,6 +165,31 @@ func TestAuditArchiveCommand(t *testing.T) {
 			}
 			if rec.Action != "audit.archive" || rec.Username != "cli" || ch["rows"] != float64(2) || ch["file"] != out {
 				t.Errorf("archive audit row: %+v", rec)
+			}
+			// The database's record holds the file's SHA-256 (what sha256sum
+			// prints), and the chain over the records verifies.
+			sum := sha256.Sum256(raw)
+			as, err := db.AuditArchives(ctx)
+			if err != nil || len(as) != 1 || as[0].Checksum != hex.EncodeToString(sum[:]) || as[0].RowCount != 2 || ch["checksum"] != as[0].Checksum {
+				t.Errorf("archive record %+v %v, want the file's sha256 %x", as, err, sum)
+			}
+			if !strings.Contains(stdout, "sha256 "+hex.EncodeToString(sum[:])) {
+				t.Errorf("stdout does not give the checksum: %q", stdout)
+			}
+			if err := db.VerifyAuditArchives(ctx); err != nil {
+				t.Errorf("verify: %v", err)
+			}
+			code, stdout, stderr = run(t, ctx, env, "audit", "verify", "--file", out)
+			if code != 0 || !strings.Contains(stdout, "1 archive records; chain and ranges verified") || !strings.Contains(stdout, "is archive record") {
+				t.Errorf("audit verify: exit %d, %q %q", code, stdout, stderr)
+			}
+			// A changed file matches no record.
+			tampered := filepath.Join(filepath.Dir(out), "tampered.csv")
+			if err := os.WriteFile(tampered, append(raw, []byte("999,forged\n")...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, stderr = run(t, ctx, env, "audit", "verify", "--file", tampered); code == 0 || !strings.Contains(stderr, "matches no archive record") {
+				t.Errorf("audit verify of a changed file: exit %d, %q", code, stderr)
 			}
 
 			// A Go duration works too; nothing old is left, so the new file holds the header only.

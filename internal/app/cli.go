@@ -41,7 +41,7 @@ func commands() []command {
 		{"import", importUnitsUsage, "import a spreadsheet of member units as the operator; summary on stdout, exit code 1 when rows failed", runImport},
 		{"bench", benchUsage, "the city-scale benchmark (make bench): generate, serve, load 127.0.0.1, write bench/results", runBench},
 		{"backup", backupUsage, "write a consistent copy of the database while the server runs (SQLite VACUUM INTO, Postgres pg_dump), or restore one into an empty database", runBackup},
-		{"audit", "tongxin audit archive --older-than 180d --out FILE.csv", "write audit-log rows older than the retention (180 days at least) to a new CSV file, then delete them", runAudit},
+		{"audit", "tongxin audit archive --older-than 180d --out FILE.csv | verify [--file FILE.csv]", "write audit-log rows older than the retention (180 days at least) to a new CSV file, then delete them; verify the archive records and files", runAudit},
 		{"health", "tongxin health [--config FILE]", "ask the local server's /healthz (the container health check)", runHealth},
 		{"version", "tongxin version", "print the version", runVersion},
 	}

@@ -69,6 +69,10 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// BodyLimit is the largest request body in bytes (uploads have their own limit).
 	BodyLimit int64 `yaml:"body_limit"`
+	// TrustedProxies lists the reverse proxies (CIDRs or addresses, comma
+	// separated) whose X-Forwarded-For / X-Real-IP name the client; empty:
+	// none, the direct peer is the client.
+	TrustedProxies string `yaml:"trusted_proxies"`
 }
 
 // Session configures login sessions.
@@ -228,6 +232,9 @@ func (c Config) Validate() error {
 	if c.Database.MaxIdleConns < 0 || c.Database.MaxIdleConns > c.Database.MaxOpenConns {
 		return &KeyError{"database.max_idle_conns", "must be between 0 (as many as max_open_conns) and max_open_conns"}
 	}
+	if _, err := c.HTTP.ProxyNets(); err != nil {
+		return &KeyError{"http.trusted_proxies", err.Error()}
+	}
 	if c.HTTP.BodyLimit < 1024 {
 		return &KeyError{"http.body_limit", "must be at least 1024 bytes"}
 	}
@@ -335,4 +342,30 @@ func checkWritableDir(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// ProxyNets reads http.trusted_proxies: CIDRs or single addresses,
+// separated by commas or spaces ("" trusts none).
+func (h HTTP) ProxyNets() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.FieldsFunc(h.TrustedProxies, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is neither an address nor a CIDR such as 10.0.0.0/8", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

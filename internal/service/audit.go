@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -107,9 +108,12 @@ func AuditFilterFields(f store.AuditFilter) map[string]string {
 
 // ArchiveSink receives the rows of an archive. Commit must make them durable
 // (flush, fsync, close): rows are deleted only after it returns nil.
+// Checksum, after Commit, is the SHA-256 (hex) of what was written: the
+// database's archive record keeps it.
 type ArchiveSink interface {
 	Write(*model.AuditEntry) error
 	Commit() error
+	Checksum() string
 }
 
 // ArchiveResult says what an archive did.
@@ -117,6 +121,8 @@ type ArchiveResult struct {
 	Rows   int64
 	LastID int64
 	Cutoff time.Time
+	// Record is the database's record of the archive (audit_archives).
+	Record *store.AuditArchive
 }
 
 // Msg keys of archive refusals.
@@ -137,9 +143,11 @@ type ArchiveRequest struct {
 
 // Archive moves the rows older than r.OlderThan out of the database: it
 // writes them, by id, to sink and commits the sink FIRST; only then, in one
-// transaction, it deletes exactly the rows written (id up to the last id
-// written and created before the cutoff) and records an audit.archive row
-// with the count and the file name. When the number deleted differs from the
+// transaction, it has the database delete exactly the rows written (id up to
+// the last id written and created before the cutoff) through its one archive
+// path (store.ArchiveAudit: the database checks the age against the
+// retention itself and keeps a record with the file's checksum), and records
+// an audit.archive row with the count, the file name and the checksum. When the number deleted differs from the
 // number written (someone else archived meanwhile), the transaction rolls
 // back and nothing is deleted.
 //
@@ -173,15 +181,24 @@ func (s *Audit) Archive(ctx context.Context, actor model.Actor, r ArchiveRequest
 	if r.Host != "" {
 		changes["host"] = r.Host
 	}
+	by := r.OSUser
+	if r.Host != "" {
+		by += "@" + r.Host
+	}
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		if res.Rows > 0 {
-			n, err := s.db.DeleteArchivedAudit(ctx, res.LastID, res.Cutoff)
+			rec, err := s.db.ArchiveAudit(ctx, store.ArchiveRequest{Before: res.Cutoff, Retention: r.OlderThan, ToID: res.LastID,
+				Rows: res.Rows, Checksum: sink.Checksum(), By: by, File: r.File})
+			if errors.Is(err, store.ErrArchiveChanged) {
+				return model.Conflict(MsgArchiveChanged)
+			}
 			if err != nil {
 				return err
 			}
-			if n != res.Rows {
-				return model.Conflict(MsgArchiveChanged)
-			}
+			res.Record = rec
+			changes["archive_id"] = rec.ID
+			changes["checksum"] = rec.Checksum
+			changes["chain"] = rec.Chain
 		}
 		return audit(ctx, s.db, actor, ActionAuditArchive, "audit_log", "", model.DomainSys, changes)
 	})

@@ -33,6 +33,9 @@ func (m *memSink) Write(e *model.AuditEntry) error {
 	return nil
 }
 
+// Checksum is a stand-in for the file's SHA-256: one per set of rows.
+func (m *memSink) Checksum() string { return fmt.Sprintf("%064x", len(m.rows)) }
+
 func (m *memSink) Commit() error {
 	if m.failCommit {
 		return errors.New("fsync failed")
@@ -144,8 +147,17 @@ func TestAuditArchive(t *testing.T) {
 		if err := json.Unmarshal([]byte(row.Changes), &ch); err != nil {
 			t.Fatal(err)
 		}
-		if ch["rows"] != float64(2) || ch["file"] != "/var/archive/a.csv" || ch["os_user"] != "ops" || ch["host"] != "db1" {
+		if ch["rows"] != float64(2) || ch["file"] != "/var/archive/a.csv" || ch["os_user"] != "ops" || ch["host"] != "db1" ||
+			ch["checksum"] != sink.Checksum() || res.Record == nil || ch["chain"] != res.Record.Chain {
 			t.Errorf("archive audit changes: %v", ch)
+		}
+		// The database's own record of it, and the chain over the records.
+		if as, err := db.AuditArchives(ctx); err != nil || len(as) != 1 || as[0].RowCount != 2 || as[0].FromID != old1 || as[0].ToID != old2 ||
+			as[0].Checksum != sink.Checksum() || as[0].ArchivedBy != "ops@db1" || as[0].File != "/var/archive/a.csv" {
+			t.Errorf("archive records: %+v %v", as, err)
+		}
+		if err := db.VerifyAuditArchives(ctx); err != nil {
+			t.Errorf("verify: %v", err)
 		}
 
 		// Nothing left to archive: an empty archive, still recorded.
@@ -165,7 +177,8 @@ func TestAuditArchive(t *testing.T) {
 		before := auditIDs(t, db)
 		sink = &memSink{onCommit: func() {
 			err := db.WithTx(ctx, func(ctx context.Context) error {
-				_, err := db.DeleteArchivedAudit(ctx, old3, now.AddDate(0, 0, -180))
+				_, err := db.ArchiveAudit(ctx, store.ArchiveRequest{Before: now.AddDate(0, 0, -180), Retention: service.AuditMinRetention,
+					ToID: old3, Rows: 1, Checksum: "other"})
 				return err
 			})
 			if err != nil {
@@ -181,6 +194,14 @@ func TestAuditArchive(t *testing.T) {
 		after := auditIDs(t, db)
 		if len(after) != len(before)-1 || after[len(after)-1] != old4 {
 			t.Errorf("after the racing archive: %v (before %v): only the other archive's row may be gone", after, before)
+		}
+		// Two records now, chained; the verification holds.
+		as, err := db.AuditArchives(ctx)
+		if err != nil || len(as) != 2 || as[1].Chain != store.ArchiveChain(as[0].Chain, "other") {
+			t.Errorf("archive records after the racing one: %+v %v", as, err)
+		}
+		if err := db.VerifyAuditArchives(ctx); err != nil {
+			t.Errorf("verify: %v", err)
 		}
 	})
 }

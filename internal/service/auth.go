@@ -41,6 +41,15 @@ func NewAuth(db *store.DB, opts AuthOptions) (*Auth, error) {
 	if opts.Argon2 == nil {
 		opts.Argon2 = argon2id.DefaultParams
 	}
+	if opts.LockoutAttempts <= 0 {
+		opts.LockoutAttempts = 5
+	}
+	if opts.LockoutWindow <= 0 {
+		opts.LockoutWindow = 15 * time.Minute
+	}
+	if opts.LockoutDuration <= 0 {
+		opts.LockoutDuration = 15 * time.Minute
+	}
 	h, err := argon2id.CreateHash("tongxin-dummy-password", opts.Argon2)
 	if err != nil {
 		return nil, err
@@ -66,54 +75,100 @@ func (e *LockedError) Error() string {
 func (e *LockedError) Is(target error) bool { return target == ErrBadCredentials }
 
 // Login checks a username and password. It records a login event and an
-// audit row whatever the outcome.
+// audit row whatever the outcome. Failures are counted per account and
+// source, per account and per source (see loginGuard): a source is slowed
+// down, then locked out of the account for LockoutDuration, and the owner is
+// told; other sources are not locked out, so a stranger who types five
+// wrong passwords does not keep the owner out.
 func (a *Auth) Login(ctx context.Context, actor model.Actor, username, password string) (*model.User, error) {
 	username = model.NormalizeUsername(username)
 	now := a.db.Now()
 	var result *model.User
-	var locked *LockedError
+	var refusal error
 	err := a.db.WithTx(ctx, func(ctx context.Context) error {
+		g, err := a.readGuard(ctx, username, actor.IP, now)
+		if err != nil {
+			return err
+		}
+		if until, reason := g.sourceRefusal(); reason != "" {
+			// Refused before the password is looked at: the source (or this
+			// account from this source) has to wait.
+			refusal = &ThrottledError{RetryAt: until}
+			if _, err := a.db.CountLoginFailure(ctx, "", actor.IP, now.Add(-a.opts.LockoutWindow)); err != nil {
+				return err
+			}
+			return a.recordLogin(ctx, actor, nil, username, model.LoginFailure, reason)
+		}
 		u, err := a.db.UserByUsername(ctx, username)
 		if errors.Is(err, model.ErrNotFound) {
-			_, _ = argon2id.ComparePasswordAndHash(password, a.dummyHash)
-			return a.recordLogin(ctx, actor, nil, username, model.LoginFailure, "unknown_user")
+			u, err = nil, nil
 		}
 		if err != nil {
 			return err
 		}
-		ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
+		if until, wait := g.accountDelay(); wait {
+			known := false
+			if u != nil {
+				if known, err = a.db.KnownLoginSource(ctx, u.ID, actor.IP, now.Add(-knownSourceAge)); err != nil {
+					return err
+				}
+			}
+			if !known {
+				refusal = &ThrottledError{RetryAt: until}
+				if _, err := a.db.CountLoginFailure(ctx, "", actor.IP, now.Add(-a.opts.LockoutWindow)); err != nil {
+					return err
+				}
+				return a.recordLogin(ctx, actor, u, username, model.LoginFailure, "throttled")
+			}
+		}
+		hash := a.dummyHash
+		if u != nil {
+			hash = u.PasswordHash
+		}
+		ok, err := argon2id.ComparePasswordAndHash(password, hash)
 		if err != nil {
 			return fmt.Errorf("compare password: %w", err)
 		}
-		if u.IsLocked(now) {
+		if u == nil {
+			ok = false
+		}
+		if g.pairLocked() {
 			// The password is compared all the same (the same time as any
 			// other answer); attempts while locked do not extend the lock.
-			// Only the right password learns that the account is locked.
-			if ok && u.LockedUntil != nil {
-				locked = &LockedError{Until: *u.LockedUntil}
+			// Only the right password learns that the account is locked for
+			// this source, and until when.
+			if ok {
+				refusal = &LockedError{Until: *g.t.Pair.LockedUntil}
 			}
 			return a.recordLogin(ctx, actor, u, username, model.LoginFailure, "locked")
 		}
 		if !ok {
-			att := store.LoginAttempt{FailedAttempts: u.FailedAttempts + 1, FirstFailedAt: u.FirstFailedAt}
-			if att.FirstFailedAt == nil || now.Sub(*att.FirstFailedAt) > a.opts.LockoutWindow {
-				att.FailedAttempts, att.FirstFailedAt = 1, &now
-			}
 			reason := "bad_password"
-			if att.FailedAttempts >= a.opts.LockoutAttempts {
-				until := now.Add(a.opts.LockoutDuration)
-				att.LockedUntil = &until
-				reason = "bad_password_locked"
+			if u == nil {
+				reason = "unknown_user"
 			}
-			if err := a.db.RecordLoginAttempt(ctx, u.ID, att); err != nil {
+			locked, err := a.countFailure(ctx, u, username, actor.IP, now)
+			if err != nil {
 				return err
+			}
+			if locked && u != nil {
+				reason = "bad_password_locked"
 			}
 			return a.recordLogin(ctx, actor, u, username, model.LoginFailure, reason)
 		}
 		if u.Status != model.UserActive {
 			return a.recordLogin(ctx, actor, u, username, model.LoginFailure, "status_"+u.Status)
 		}
-		if err := a.db.RecordLoginAttempt(ctx, u.ID, store.LoginAttempt{LastLoginAt: &now}); err != nil {
+		// A success clears this source's counter and the account-wide one;
+		// other sources' locks stay until they end or are unlocked.
+		if err := a.db.ClearLoginSource(ctx, username, actor.IP); err != nil {
+			return err
+		}
+		att := store.LoginAttempt{LastLoginAt: &now}
+		if u.LockedUntil != nil && u.LockedUntil.After(now) {
+			att.LockedUntil = u.LockedUntil
+		}
+		if err := a.db.RecordLoginAttempt(ctx, u.ID, att); err != nil {
 			return err
 		}
 		if u.PasswordExpired(now, a.opts.PasswordMaxAge) {
@@ -125,8 +180,8 @@ func (a *Auth) Login(ctx context.Context, actor model.Actor, username, password 
 	if err != nil {
 		return nil, err
 	}
-	if locked != nil {
-		return nil, locked
+	if refusal != nil {
+		return nil, refusal
 	}
 	if result == nil {
 		return nil, ErrBadCredentials
@@ -183,36 +238,50 @@ func (a *Auth) CheckNewPassword(ctx context.Context, u *model.User, pw string) e
 	return nil
 }
 
-// ChangePassword lets a user replace their own password.
-func (a *Auth) ChangePassword(ctx context.Context, actor model.Actor, current, next, confirm string) error {
+// ChangePassword lets a user replace their own password, with the current
+// one. It ends every other session of the account (a password change is
+// what one does when someone else may know the old one): keepSession is the
+// stored (hashed) token of the session the change is made in, which stays.
+// It returns how many other sessions were ended.
+func (a *Auth) ChangePassword(ctx context.Context, actor model.Actor, current, next, confirm, keepSession string) (int64, error) {
 	u, err := a.db.UserByID(ctx, actor.UserID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ok, err := argon2id.ComparePasswordAndHash(current, u.PasswordHash)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !ok {
-		return (&model.ValidationError{}).Add("current_password", "password.current_wrong")
+		return 0, (&model.ValidationError{}).Add("current_password", "password.current_wrong")
 	}
 	if subtle.ConstantTimeCompare([]byte(next), []byte(confirm)) != 1 {
-		return (&model.ValidationError{}).Add("confirm_password", "password.mismatch")
+		return 0, (&model.ValidationError{}).Add("confirm_password", "password.mismatch")
 	}
 	if err := a.CheckNewPassword(ctx, u, next); err != nil {
-		return err
+		return 0, err
 	}
 	hash, err := a.HashPassword(next)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return a.db.WithTx(ctx, func(ctx context.Context) error {
+	var ended int64
+	err = a.db.WithTx(ctx, func(ctx context.Context) error {
 		if err := a.db.SetPassword(ctx, u.ID, hash, false); err != nil {
 			return err
 		}
+		var err error
+		if ended, err = a.db.DeleteOtherUserSessions(ctx, u.ID, keepSession); err != nil {
+			return err
+		}
 		return a.db.AppendAudit(ctx, &model.AuditEntry{UserID: &u.ID, Username: u.Username, IP: actor.IP,
-			RequestID: actor.RequestID, Action: "user.password_change", ObjectKind: "user", ObjectID: fmt.Sprint(u.ID)})
+			RequestID: actor.RequestID, Action: "user.password_change", ObjectKind: "user", ObjectID: fmt.Sprint(u.ID),
+			Changes: fmt.Sprintf(`{"sessions_ended":%d}`, ended)})
 	})
+	if err != nil {
+		return 0, err
+	}
+	return ended, nil
 }
 
 func truncate(s string, n int) string {

@@ -38,8 +38,9 @@ func (s *Roles) ForUser(ctx context.Context, actor model.Actor, userID int64) ([
 }
 
 // Create grants a role. It refuses a derived role (alliance_chair), a role
-// in the wrong kind of domain, a domain that does not exist, and a second of
-// the three administrator roles for one person (三员分立).
+// in the wrong kind of domain, a domain that does not exist, a grant to
+// oneself, and any mix of one of the three administrator roles with another
+// role for one person (三员分立, see checkSeparation).
 func (s *Roles) Create(ctx context.Context, actor model.Actor, g Grant) (*model.RoleAssignment, error) {
 	if err := s.authz.Check(actor.UserID, SysChain, "role_assignment", "create"); err != nil {
 		return nil, err
@@ -47,6 +48,9 @@ func (s *Roles) Create(ctx context.Context, actor model.Actor, g Grant) (*model.
 	now := s.db.Now()
 	if g.ValidFrom.IsZero() {
 		g.ValidFrom = now
+	}
+	if actor.UserID != 0 && g.UserID == actor.UserID {
+		return nil, (&model.ValidationError{}).Add("role", MsgRoleOwn)
 	}
 	ve := &model.ValidationError{}
 	if g.Role == model.RoleAllianceChair {
@@ -88,16 +92,8 @@ func (s *Roles) Create(ctx context.Context, actor model.Actor, g Grant) (*model.
 		if !exists {
 			return (&model.ValidationError{}).Add("domain", "role.no_such_domain")
 		}
-		if model.IsThreeAdmin(g.Role) {
-			held, err := s.db.OpenRoleAssignments(ctx, g.UserID, now)
-			if err != nil {
-				return err
-			}
-			for _, h := range held {
-				if model.IsThreeAdmin(h.Role) && h.Role != g.Role {
-					return model.Rule("separation_of_duties", "role.three_admins_exclusive")
-				}
-			}
+		if err := checkSeparation(ctx, s.db, g.UserID, g.Role, now); err != nil {
+			return err
 		}
 		if err := s.db.CreateRoleAssignment(ctx, ra); err != nil {
 			return err
@@ -128,6 +124,9 @@ func (s *Roles) Revoke(ctx context.Context, actor model.Actor, id int64) (*model
 			return err
 		}
 		out = ra
+		if actor.UserID != 0 && ra.UserID == actor.UserID {
+			return model.Rule("separation_of_duties", MsgRoleOwn)
+		}
 		if ra.Source == model.SourceRotation {
 			return model.Rule("derived_role", "role.chair_is_derived")
 		}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"math/big"
 	"regexp"
 	"strings"
@@ -209,7 +210,8 @@ func (s *Users) SetEnabled(ctx context.Context, actor model.Actor, id int64, ver
 	return s.authz.Reload(ctx)
 }
 
-// Unlock clears a lockout.
+// Unlock clears an account's lockouts (安全管理员): every source's lock and
+// counter and the account-wide delay.
 func (s *Users) Unlock(ctx context.Context, actor model.Actor, id int64, version int) error {
 	if err := s.authz.Check(actor.UserID, SysChain, "user", "unlock"); err != nil {
 		return err
@@ -225,18 +227,40 @@ func (s *Users) Unlock(ctx context.Context, actor model.Actor, id int64, version
 		if err := s.db.BumpVersion(ctx, "users", "user", id, version); err != nil {
 			return err
 		}
+		locks, err := s.db.ActiveLoginLocks(ctx, before.Username, s.db.Now())
+		if err != nil {
+			return err
+		}
+		sources := make([]string, len(locks))
+		for i, l := range locks {
+			sources[i] = l.Source
+		}
+		if _, err := s.db.ClearLoginThrottles(ctx, before.Username); err != nil {
+			return err
+		}
 		if err := s.db.RecordLoginAttempt(ctx, id, store.LoginAttempt{}); err != nil {
 			return err
 		}
-		return audit(ctx, s.db, actor, "user.unlock", "user", id, model.DomainSys, nil)
+		return audit(ctx, s.db, actor, "user.unlock", "user", id, model.DomainSys, map[string]any{
+			"username": before.Username, "sources": sources,
+		})
 	})
 }
 
 // ResetPassword sets a new one-time password (returned once), which the user
-// must change at the next login, and ends the user's sessions.
+// must change at the next login, and ends all the user's sessions. Nobody
+// resets their own password this way (only through the profile, with the old
+// one). An ordinary account is reset by whoever holds user:reset_user_password
+// (the system administrator); one of the three administrators only by
+// whoever holds user:reset_admin_password (another security administrator):
+// the system administrator cannot take over the auditor's or the security
+// administrator's account. The account is told in its inbox.
 func (s *Users) ResetPassword(ctx context.Context, actor model.Actor, id int64, version int) (string, error) {
 	if err := s.authz.Check(actor.UserID, SysChain, "user", "reset_password"); err != nil {
 		return "", err
+	}
+	if actor.UserID != 0 && id == actor.UserID {
+		return "", model.Rule("reset_own", MsgResetOwn)
 	}
 	pw, err := OneTimePassword()
 	if err != nil {
@@ -251,6 +275,21 @@ func (s *Users) ResetPassword(ctx context.Context, actor model.Actor, id int64, 
 		if err != nil {
 			return err
 		}
+		now := s.db.Now()
+		admin, err := holdsThreeAdmin(ctx, s.db, id, now)
+		if err != nil {
+			return err
+		}
+		need := "reset_user_password"
+		if admin {
+			need = "reset_admin_password"
+		}
+		if err := s.authz.Check(actor.UserID, SysChain, "user", need); err != nil {
+			if admin && errors.Is(err, model.ErrForbidden) {
+				return model.Rule("separation_of_duties", MsgResetAdminBySec)
+			}
+			return err
+		}
 		if err := checkVersion(ctx, s.db, "user", id, version, before.Version); err != nil {
 			return err
 		}
@@ -260,10 +299,16 @@ func (s *Users) ResetPassword(ctx context.Context, actor model.Actor, id int64, 
 		if err := s.db.SetPassword(ctx, id, hash, true); err != nil {
 			return err
 		}
-		if _, err := s.db.DeleteUserSessions(ctx, id); err != nil {
+		n, err := s.db.DeleteUserSessions(ctx, id)
+		if err != nil {
 			return err
 		}
-		return audit(ctx, s.db, actor, "user.password_reset", "user", id, model.DomainSys, nil)
+		if err := notifyPasswordReset(ctx, s.db, actor, id, now); err != nil {
+			return err
+		}
+		return audit(ctx, s.db, actor, "user.password_reset", "user", id, model.DomainSys, map[string]any{
+			"username": before.Username, "administrator": admin, "sessions_ended": n,
+		})
 	})
 	if err != nil {
 		return "", err
@@ -305,4 +350,29 @@ func OneTimePassword() (string, error) {
 		out[i], out[j] = out[j], out[i]
 	}
 	return string(out), nil
+}
+
+// CanResetPassword reports whether the actor may reset the user's password
+// (the user page shows the button only then): see ResetPassword.
+func (s *Users) CanResetPassword(ctx context.Context, actor model.Actor, id int64) (bool, error) {
+	if id == actor.UserID || !s.authz.CanAnywhere(actor.UserID, "user", "reset_password") {
+		return false, nil
+	}
+	admin, err := holdsThreeAdmin(ctx, s.db, id, s.db.Now())
+	if err != nil {
+		return false, err
+	}
+	if admin {
+		return s.authz.Can(actor.UserID, SysChain, "user", "reset_admin_password"), nil
+	}
+	return s.authz.Can(actor.UserID, SysChain, "user", "reset_user_password"), nil
+}
+
+// ActiveLocks lists the source addresses locked out of the account now
+// (the user page shows them to whoever may unlock).
+func (s *Users) ActiveLocks(ctx context.Context, actor model.Actor, u *model.User) ([]store.LoginThrottle, error) {
+	if err := s.authz.Check(actor.UserID, SysChain, "user", "unlock"); err != nil {
+		return nil, err
+	}
+	return s.db.ActiveLoginLocks(ctx, u.Username, s.db.Now())
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -137,45 +136,6 @@ func (db *DB) EachAudit(ctx context.Context, f AuditFilter, order AuditOrder, ba
 		last := rows[len(rows)-1]
 		lastTime, lastID, started = last.CreatedAt.UTC(), last.ID, true
 	}
-}
-
-// DeleteArchivedAudit deletes the rows an archive has written out: those with
-// id <= maxID and created_at < before. It must run inside the archiving
-// transaction (WithTx): it opens the database's append-only guard for that
-// transaction only (Postgres: a transaction-local setting; SQLite: the
-// audit_archive_lock row, set and cleared again before COMMIT), and takes the
-// lock row first, so that two archives run one after the other.
-func (db *DB) DeleteArchivedAudit(ctx context.Context, maxID int64, before time.Time) (int64, error) {
-	if !db.InTx(ctx) {
-		return 0, fmt.Errorf("store: DeleteArchivedAudit must run inside WithTx")
-	}
-	c := db.conn(ctx)
-	now := db.Now()
-	res := c.Exec("UPDATE audit_archive_lock SET active = 1, updated_at = ? WHERE id = 1", now)
-	if res.Error != nil {
-		return 0, fmt.Errorf("store: open the audit archive guard: %w", res.Error)
-	}
-	if res.RowsAffected != 1 {
-		return 0, fmt.Errorf("store: audit_archive_lock has no row 1 (migration 00002 not applied?)")
-	}
-	if db.dialect == Postgres {
-		if err := c.Exec("SELECT set_config('tongxin.audit_archive', 'on', true)").Error; err != nil {
-			return 0, err
-		}
-	}
-	del := c.Exec("DELETE FROM audit_log WHERE id <= ? AND created_at < ?", maxID, before.UTC())
-	if del.Error != nil {
-		return 0, del.Error
-	}
-	if db.dialect == Postgres {
-		if err := c.Exec("SELECT set_config('tongxin.audit_archive', 'off', true)").Error; err != nil {
-			return 0, err
-		}
-	}
-	if err := c.Exec("UPDATE audit_archive_lock SET active = 0, updated_at = ? WHERE id = 1", now).Error; err != nil {
-		return 0, err
-	}
-	return del.RowsAffected, nil
 }
 
 // auditNameSQL names the objects of each kind the audit log refers to: the

@@ -71,37 +71,125 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 			t.Fatalf("%d rows after the refused statements, want 2", n)
 		}
 
-		// The archive path, outside a transaction: refused by the code.
-		if _, err := db.DeleteArchivedAudit(ctx, a.ID, time.Now()); err == nil {
-			t.Errorf("DeleteArchivedAudit ran outside a transaction")
+		// The old back door: a session-local setting (Postgres) or the
+		// archive lock row (SQLite) opens nothing any more.
+		tx, err = db.SQL().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		// Inside one: deletes the old row only (the new row is newer than the cutoff).
-		var deleted int64
+		if db.Dialect() == store.Postgres {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL tongxin.audit_archive = 'on'"); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := tx.ExecContext(ctx, "UPDATE audit_archive_lock SET active = 1 WHERE id = 1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM audit_log WHERE id = %d", a.ID)); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("a DELETE after the old switch: %v, want the guard's refusal", err)
+		}
+		_ = tx.Rollback()
+
+		// A hand-made archive record for young rows, or under the minimum
+		// retention, is refused by the database itself.
+		for name, q := range map[string]string{
+			"young rows": fmt.Sprintf(`INSERT INTO audit_archives (from_id, to_id, before_at, retention_seconds, row_count, checksum, chain)
+				VALUES (1, 1000000, '%s', %d, 2, 'x', 'y')`, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), 180*86400),
+			"short retention": fmt.Sprintf(`INSERT INTO audit_archives (from_id, to_id, before_at, retention_seconds, row_count, checksum, chain)
+				VALUES (1, 1000000, '%s', %d, 2, 'x', 'y')`, time.Now().UTC().AddDate(0, 0, -100).Format(time.RFC3339), 30*86400),
+		} {
+			if _, err := db.SQL().ExecContext(ctx, q); err == nil {
+				t.Errorf("%s: the database accepted an archive record", name)
+			}
+		}
+		if n := countAudit(t, db); n != 2 {
+			t.Fatalf("%d rows after the refused statements, want 2", n)
+		}
+
+		// The archive path, outside a transaction: refused by the code.
+		req := store.ArchiveRequest{Before: time.Now().UTC().AddDate(0, 0, -180), Retention: 180 * 24 * time.Hour,
+			ToID: 1 << 40, Rows: 1, Checksum: strings.Repeat("ab", 32), By: "ops@db1", File: "/a.csv"}
+		if _, err := db.ArchiveAudit(ctx, req); err == nil {
+			t.Errorf("ArchiveAudit ran outside a transaction")
+		}
+		// Young rows: refused by the database (the record's own check),
+		// nothing deleted.
+		young := req
+		young.Before, young.Rows = time.Now().UTC().Add(time.Minute), 2
 		err = db.WithTx(ctx, func(ctx context.Context) error {
-			var err error
-			deleted, err = db.DeleteArchivedAudit(ctx, 1<<40, time.Now().UTC().AddDate(0, 0, -180))
+			_, err := db.ArchiveAudit(ctx, young)
 			return err
 		})
-		if err != nil || deleted != 1 {
-			t.Fatalf("archive delete: %d rows, err %v; want 1", deleted, err)
+		if !errors.Is(err, model.ErrRule) {
+			t.Errorf("archiving young rows: %v, want a RuleError", err)
+		}
+		short := req
+		short.Retention = 10 * 24 * time.Hour
+		short.Before = time.Now().UTC().AddDate(0, 0, -10)
+		err = db.WithTx(ctx, func(ctx context.Context) error {
+			_, err := db.ArchiveAudit(ctx, short)
+			return err
+		})
+		if !errors.Is(err, model.ErrRule) {
+			t.Errorf("archiving under a 10-day retention: %v, want a RuleError", err)
+		}
+		// A count that differs from the rows announced: nothing deleted.
+		wrong := req
+		wrong.Rows = 5
+		err = db.WithTx(ctx, func(ctx context.Context) error {
+			_, err := db.ArchiveAudit(ctx, wrong)
+			return err
+		})
+		if !errors.Is(err, store.ErrArchiveChanged) {
+			t.Errorf("archiving with a wrong count: %v, want ErrArchiveChanged", err)
+		}
+		if n := countAudit(t, db); n != 2 {
+			t.Fatalf("%d rows after the refused archives, want 2", n)
+		}
+		if as, err := db.AuditArchives(ctx); err != nil || len(as) != 0 {
+			t.Fatalf("archive records after refusals: %v %v", as, err)
+		}
+
+		// Inside one: deletes the old row only (the new row is newer than the
+		// cutoff), and leaves its record.
+		var rec *store.AuditArchive
+		err = db.WithTx(ctx, func(ctx context.Context) error {
+			var err error
+			rec, err = db.ArchiveAudit(ctx, req)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("archive: %v", err)
 		}
 		if n := countAudit(t, db); n != 1 {
 			t.Fatalf("%d rows after archiving, want 1", n)
 		}
+		as, err := db.AuditArchives(ctx)
+		if err != nil || len(as) != 1 || as[0].ID != rec.ID || as[0].FromID != a.ID || as[0].RowCount != 1 ||
+			as[0].Checksum != req.Checksum || as[0].Chain != store.ArchiveChain("", req.Checksum) || as[0].ArchivedBy != "ops@db1" {
+			t.Fatalf("archive records: %+v %v", as, err)
+		}
+		if err := db.VerifyAuditArchives(ctx); err != nil {
+			t.Errorf("verify after archiving: %v", err)
+		}
 		// The door is shut again afterwards, for every connection.
 		refused("delete after an archive", "DELETE FROM audit_log")
 		refused("update after an archive", "UPDATE audit_log SET action = 'forged'")
-		var active int
-		if err := db.SQL().QueryRowContext(ctx, "SELECT active FROM audit_archive_lock WHERE id = 1").Scan(&active); err != nil || active != 0 {
-			t.Errorf("audit_archive_lock.active = %d (err %v) after an archive, want 0", active, err)
+		// The record cannot be changed or removed.
+		for _, q := range []string{"UPDATE audit_archives SET row_count = 0", "DELETE FROM audit_archives"} {
+			if _, err := db.SQL().ExecContext(ctx, q); err == nil {
+				t.Errorf("the database accepted %q", q)
+			}
 		}
-		// A failed archive transaction leaves it shut too.
+		// A failed archive transaction leaves no record and deletes nothing.
 		_ = db.WithTx(ctx, func(ctx context.Context) error {
-			if _, err := db.DeleteArchivedAudit(ctx, 1<<40, time.Now().UTC().AddDate(0, 0, -180)); err != nil {
+			if _, err := db.ArchiveAudit(ctx, store.ArchiveRequest{Before: req.Before, Retention: req.Retention, ToID: 1 << 40, Checksum: "c"}); err != nil {
 				return err
 			}
 			return errors.New("changed my mind")
 		})
+		if as, _ := db.AuditArchives(ctx); len(as) != 1 {
+			t.Errorf("%d records after a rolled-back archive, want 1", len(as))
+		}
 		refused("delete after a rolled-back archive", "DELETE FROM audit_log")
 	})
 }

@@ -118,6 +118,14 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) (int64, erro
 	return res.RowsAffected, res.Error
 }
 
+// DeleteOtherUserSessions ends every session of a user but the one stored
+// under keepToken (hashed, as stored): a password change signs out the
+// account everywhere else.
+func (db *DB) DeleteOtherUserSessions(ctx context.Context, userID int64, keepToken string) (int64, error) {
+	res := db.conn(ctx).Where("user_id = ? AND token <> ?", userID, keepToken).Delete(&session{})
+	return res.RowsAffected, res.Error
+}
+
 // DeleteExpiredSessions removes expired rows (a periodic job).
 func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	res := db.conn(ctx).Where("expiry <= ?", db.Now()).Delete(&session{})

@@ -239,20 +239,29 @@ type sessionsPage struct {
 // currentSessionID is the id of the session row of this request, 0 when
 // there is none. scs stores the token hashed (HashTokenInStore).
 func (s *Server) currentSessionID(c echo.Context) int64 {
-	if c.Get(ctxSession) == nil {
+	stored := s.storedSessionToken(c)
+	if stored == "" {
 		return 0
 	}
-	ctx := c.Request().Context()
-	tok := s.sessions.Token(ctx)
-	if tok == "" {
-		return 0
-	}
-	sum := sha256.Sum256([]byte(tok))
-	id, err := s.security().SessionID(ctx, base64.RawURLEncoding.EncodeToString(sum[:]))
+	id, err := s.security().SessionID(c.Request().Context(), stored)
 	if err != nil {
 		return 0
 	}
 	return id
+}
+
+// storedSessionToken is this request's session token as the sessions table
+// stores it (hashed), "" when there is none.
+func (s *Server) storedSessionToken(c echo.Context) string {
+	if c.Get(ctxSession) == nil {
+		return ""
+	}
+	tok := s.sessions.Token(c.Request().Context())
+	if tok == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 func (s *Server) sessionsList(c echo.Context) error {
@@ -443,7 +452,7 @@ func init() {
 	apiDocs["POST /api/v1/sessions/user/:uid/revoke"] = apiDoc{Tag: "security", Summary: "End every session of a user (not one's own: 422)", Response: "RevokedSessions"}
 	apiSchemas["LoginEvent"] = obj(nil, map[string]schema{"id": integer, "user_id": {"type": "integer", "nullable": true}, "username": str,
 		"result": {"type": "string", "enum": []string{"success", "failure", "logout"}},
-		"reason": {"type": "string", "description": "unknown_user | bad_password | bad_password_locked | locked | status_disabled | status_locked, empty on success"},
+		"reason": {"type": "string", "description": "unknown_user | bad_password | bad_password_locked | locked | throttled | source_throttled | status_disabled | status_locked, empty on success"},
 		"ip":     str, "user_agent": str, "created_at": dateTime})
 	apiSchemas["Session"] = obj(nil, map[string]schema{"id": integer, "user_id": integer, "username": str, "display_name": str, "ip": str,
 		"user_agent": str, "created_at": dateTime, "updated_at": dateTime, "expiry": dateTime})

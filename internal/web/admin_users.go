@@ -168,8 +168,13 @@ func pathID(c echo.Context, name string) (int64, error) {
 
 // userShowPage is the Data of admin/users/show.
 type userShowPage struct {
-	User        *model.User
-	Status      string
+	User   *model.User
+	Status string
+	// Own: the viewer's own account (no grant, revoke or reset: 三员分立).
+	Own bool
+	// Locks are the source addresses locked out of the account now (shown
+	// to whoever may unlock).
+	Locks       []store.LoginThrottle
 	Assignments []assignmentRow
 	Districts   []model.District
 	Roles       []string
@@ -258,8 +263,12 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 	}
 	me := CurrentUser(c).ID
 	can := map[string]bool{}
-	for _, a := range []string{"update", "disable", "unlock", "reset_password"} {
+	for _, a := range []string{"update", "disable", "unlock"} {
 		can[a] = s.authz.CanAnywhere(me, "user", a)
+	}
+	// 三员分立: never one's own; one of the three only by the security admin.
+	if can["reset_password"], err = s.users.CanResetPassword(ctx, actor(c), id); err != nil {
+		return err
 	}
 	for _, a := range []string{"read", "create", "revoke"} {
 		can["role_"+a] = s.authz.CanAnywhere(me, "role_assignment", a)
@@ -267,6 +276,12 @@ func (s *Server) renderUserShow(c echo.Context, status int, g grantForm, ve *mod
 	loc := Locale(c)
 	page := userShowPage{User: u, Status: userStatus(u, s.db.Now()), Roles: assignableRoleOrder(), Grant: g, Can: can,
 		Search: readDomainSearch(c), SearchKinds: service.DomainKinds}
+	page.Own = u.ID == me
+	if can["unlock"] {
+		if page.Locks, err = s.users.ActiveLocks(ctx, actor(c), u); err != nil {
+			return err
+		}
+	}
 	if can["role_read"] {
 		ras, err := s.roles.ForUser(ctx, actor(c), id)
 		if err != nil {

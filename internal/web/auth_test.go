@@ -26,7 +26,7 @@ func TestLoginRules(t *testing.T) {
 			srv.DB.SetClock(func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return clockAt })
 			advance := func(d time.Duration) { clockMu.Lock(); clockAt = clockAt.Add(d); clockMu.Unlock() }
 
-			t.Run("five wrong passwords lock the account for 15 minutes, with one answer for all", func(t *testing.T) {
+			t.Run("five wrong passwords, slowed down after three, lock this source out for 15 minutes, with one answer for all", func(t *testing.T) {
 				c := srv.Client(t)
 				unknown := c.Submit("/login", "/login", url.Values{"username": {"nobody"}, "password": {"x"}})
 				for i := 0; i < 5; i++ {
@@ -34,6 +34,7 @@ func TestLoginRules(t *testing.T) {
 					if res.Status != http.StatusOK {
 						t.Fatalf("attempt %d: %d", i+1, res.Status)
 					}
+					advance(5 * time.Second) // past the growing delay (1 s, 2 s …)
 				}
 				msg := func(r *testenv.Response) string { return strings.TrimSpace(r.Doc(t).Find("#login-error").Text()) }
 				// A wrong password while locked answers like an unknown user:
@@ -49,7 +50,7 @@ func TestLoginRules(t *testing.T) {
 					t.Fatalf("the right password while locked: %d, want the form again", res.Status)
 				}
 				clockMu.Lock()
-				until, day := clockAt.Add(15*time.Minute).In(web.Shanghai), clockAt.In(web.Shanghai).Format(time.DateOnly)
+				until, day := clockAt.Add(-5*time.Second).Add(15*time.Minute).In(web.Shanghai), clockAt.In(web.Shanghai).Format(time.DateOnly)
 				clockMu.Unlock()
 				want := "账号已锁定，请于 " + until.Format("15:04") + " 后再试"
 				if until.Format(time.DateOnly) != day {

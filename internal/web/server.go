@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type Options struct {
 	SessionIdle    time.Duration
 	SessionMaxAge  time.Duration
 	LoginRatePerIP int
+	// TrustedProxies: only from these peers are X-Forwarded-For and
+	// X-Real-IP believed (see clientip.go); none by default.
+	TrustedProxies []*net.IPNet
 	Version        string
 	Commit         string
 	// UploadDir holds uploaded spreadsheets and import error files;
@@ -109,7 +113,7 @@ func New(d Deps) (*Server, error) {
 	s.metrics = newMetrics(d.DB, d.Options.Version, d.Options.Commit)
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
-	s.echo.IPExtractor = echo.ExtractIPDirect()
+	s.echo.IPExtractor = clientIPExtractor(d.Options.TrustedProxies)
 	s.routes()
 	return s, nil
 }

@@ -57,6 +57,11 @@ func (s *Server) login(c echo.Context) error {
 	if errors.As(err, &locked) {
 		return refuse("login.locked", lockedUntilText(locked.Until, s.db.Now()))
 	}
+	var throttled *service.ThrottledError
+	if errors.As(err, &throttled) {
+		wait := int(throttled.RetryAt.Sub(s.db.Now()).Round(time.Second) / time.Second)
+		return refuse("login.throttled", max(wait, 1))
+	}
 	if errors.Is(err, service.ErrBadCredentials) {
 		return refuse("login.failed")
 	}
@@ -71,6 +76,15 @@ func (s *Server) login(c echo.Context) error {
 	s.sessions.Put(ctx, "uid", u.ID)
 	if owner, ok := c.Get(ctxSession).(*store.SessionOwner); ok {
 		owner.UserID, owner.IP, owner.UserAgent = u.ID, c.RealIP(), truncateRunes(c.Request().UserAgent(), 256)
+	}
+	// What happened to the account since the last login (a reset, a lock)
+	// is said at once, not only in the inbox.
+	notices, err := s.auth.AccountNotices(ctx, u)
+	if err != nil {
+		return err
+	}
+	for i := range notices {
+		s.flashText(c, "info", s.notificationMessage(loc, &notices[i], nil))
 	}
 	if u.MustChangePassword {
 		s.sessions.Put(ctx, "must_change", true)
@@ -121,8 +135,8 @@ func (s *Server) renderPasswordForm(c echo.Context, status int, fields map[strin
 }
 
 func (s *Server) changePassword(c echo.Context) error {
-	err := s.auth.ChangePassword(c.Request().Context(), actor(c),
-		c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("confirm_password"))
+	ended, err := s.auth.ChangePassword(c.Request().Context(), actor(c),
+		c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("confirm_password"), s.storedSessionToken(c))
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		return s.renderPasswordForm(c, http.StatusUnprocessableEntity, ve.Fields)
@@ -131,12 +145,20 @@ func (s *Server) changePassword(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	// A privilege change: the session gets a new token.
+	// A privilege change: the session gets a new token, still listed as
+	// this user's (在线用户, and the next change keeps it).
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
+	if owner, ok := c.Get(ctxSession).(*store.SessionOwner); ok {
+		owner.UserID, owner.IP, owner.UserAgent = CurrentUser(c).ID, c.RealIP(), truncateRunes(c.Request().UserAgent(), 256)
+	}
 	s.sessions.Remove(ctx, "must_change")
-	s.flash(c, "success", "password.changed")
+	if ended > 0 {
+		s.flash(c, "success", "password.changed_others_ended", ended)
+	} else {
+		s.flash(c, "success", "password.changed")
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -148,6 +170,16 @@ func (s *Server) setLocale(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+}
+
+// flashText adds an already written one-time message.
+func (s *Server) flashText(c echo.Context, kind, msg string) {
+	ctx := c.Request().Context()
+	prev, _ := s.sessions.Get(ctx, "flash").(string)
+	if prev != "" {
+		prev += "\n"
+	}
+	s.sessions.Put(ctx, "flash", prev+kind+"|"+msg)
 }
 
 func truncateRunes(s string, n int) string {

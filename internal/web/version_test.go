@@ -140,7 +140,9 @@ var versionPrep = []string{
 }
 
 const (
-	selUser       = "SELECT id, version, id FROM users WHERE username = 'auditor'"
+	selUser = "SELECT id, version, id FROM users WHERE username = 'auditor'"
+	// The system admin resets ordinary accounts only (三员分立).
+	selResetUser  = "SELECT id, version, id FROM users WHERE username = 'v.reset'"
 	selDict       = "SELECT id, version, kind, id FROM dictionary_items WHERE kind = 'measure' AND active = TRUE ORDER BY id LIMIT 1"
 	selDictOff    = "SELECT id, version, kind, id FROM dictionary_items WHERE active = FALSE ORDER BY id LIMIT 1"
 	selMember     = "SELECT id, version, alliance_id, id FROM memberships WHERE left_on IS NULL ORDER BY id DESC LIMIT 1"
@@ -171,12 +173,12 @@ var versionFixtures = map[string]versionFixture{
 	"POST /admin/users/:id/disable":                {user: "admin", table: "users", sel: selUser, page: "/admin/users/:id"},
 	"POST /admin/users/:id/enable":                 {user: "admin", table: "users", sel: "SELECT id, version, id FROM users WHERE username = 'v.disabled'", page: "/admin/users/:id"},
 	"POST /admin/users/:id/unlock":                 {user: "secadmin", table: "users", sel: "SELECT id, version, id FROM users WHERE username = 'v.locked'", page: "/admin/users/:id"},
-	"POST /admin/users/:id/reset-password":         {user: "admin", table: "users", sel: selUser, page: "/admin/users/:id"},
+	"POST /admin/users/:id/reset-password":         {user: "admin", table: "users", sel: selResetUser, page: "/admin/users/:id"},
 	"PATCH /api/v1/users/:id":                      {user: "admin", table: "users", sel: selUser, json: map[string]any{"display_name": "改名"}},
 	"POST /api/v1/users/:id/disable":               {user: "admin", table: "users", sel: selUser},
 	"POST /api/v1/users/:id/enable":                {user: "admin", table: "users", sel: "SELECT id, version, id FROM users WHERE username = 'v.disabled'"},
 	"POST /api/v1/users/:id/unlock":                {user: "secadmin", table: "users", sel: "SELECT id, version, id FROM users WHERE username = 'v.locked'"},
-	"POST /api/v1/users/:id/reset-password":        {user: "admin", table: "users", sel: selUser},
+	"POST /api/v1/users/:id/reset-password":        {user: "admin", table: "users", sel: selResetUser},
 	"POST /dictionary/:kind/:id":                   {user: "admin", table: "dictionary_items", sel: selDict, page: "/dictionary/:kind/:id/edit", keep: "label_zh"},
 	"POST /dictionary/:kind/:id/deactivate":        {user: "admin", table: "dictionary_items", sel: selDict, page: "/dictionary?kind=:kind"},
 	"POST /dictionary/:kind/:id/activate":          {user: "admin", table: "dictionary_items", sel: selDictOff, page: "/dictionary?kind=:kind"},
@@ -341,6 +343,7 @@ func TestEveryEditCarriesItsVersion(t *testing.T) {
 			}
 			testenv.CreateUser(t, srv.DB, "v.disabled", "", "")
 			testenv.CreateUser(t, srv.DB, "v.locked", "", "")
+			testenv.CreateUser(t, srv.DB, "v.reset", "", "")
 			for _, q := range versionPrep {
 				if _, err := srv.DB.SQL().Exec(q); err != nil {
 					t.Fatalf("%s: %v", q, err)
