@@ -43,6 +43,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxRequestID, rid)
 		c.Response().Header().Set(echo.HeaderXRequestID, rid)
+		s.watchBody(c) // body.go: the upload deadline, and 408 for a body that does not arrive
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
 
@@ -94,6 +95,16 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		if https {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
+		// An answer to a signed-in user, or one that sets the session cookie,
+		// is nobody else's: no cache may keep it (scs would send only
+		// no-cache="Set-Cookie"). This runs on the outermost writer, after
+		// the session has written its cookie; static files keep their caching.
+		c.Response().Before(func() {
+			setsCookie := strings.Contains(h.Get("Cache-Control"), "Set-Cookie") || len(h.Values("Set-Cookie")) > 0
+			if CurrentUser(c) != nil || (setsCookie && !skipNonApp(c)) {
+				h.Set("Cache-Control", "no-store")
+			}
+		})
 		return next(c)
 	}
 }
