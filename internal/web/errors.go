@@ -100,7 +100,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		status, code, err = http.StatusRequestTimeout, "request_timeout", errRequestTimeout
 	}
 	rid := RequestID(c)
-	if status >= 500 {
+	if status >= 500 && err != errOverloaded { // a refusal of admission is counted, not logged as a failure
 		s.log.ErrorContext(c.Request().Context(), "request failed", "err", err, "request_id", rid,
 			"method", c.Request().Method, "path", c.Request().URL.Path)
 	}

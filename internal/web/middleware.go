@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -60,6 +62,8 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		s.metrics.observe(route, c.Request().Method, status, d)
 		level := slog.LevelInfo
 		switch {
+		case status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") != "":
+			level = slog.LevelWarn // shed by admission control (tongxin_http_requests_shed_total)
 		case status >= 500:
 			level = slog.LevelError
 		case strings.HasPrefix(route, "/static/") || route == "/healthz" || route == "/readyz" || route == "/metrics":
@@ -148,6 +152,13 @@ func (s *Server) newSessionManager() *scs.SessionManager {
 	sm.Cookie.Secure = strings.HasPrefix(s.opts.BaseURL, "https://")
 	sm.Cookie.Persist = false
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			// The request was cancelled (the client left, or its body did
+			// not arrive: net/http cancels the context on a failed read).
+			// The answer already chosen (408 for a body) goes out as it is.
+			s.log.Warn("session store: request cancelled", "err", err)
+			return
+		}
 		s.log.Error("session store", "err", err)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 	}
