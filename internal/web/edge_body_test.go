@@ -141,4 +141,3 @@ func TestSlowBodies(t *testing.T) {
 		})
 	}
 }
-
