@@ -91,18 +91,32 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// idemMaxRequest bounds the body read to digest it (an upload's route
+// limit runs after this middleware); a larger one is 413.
+const idemMaxRequest = 64 << 20
+
 // requestHash digests what makes a request the same request: the method,
-// the path with its query, the content type and the body (put back).
+// the path with its query, the content type and the body (put back). A
+// multipart body is digested without its boundary, which a client may draw
+// anew for a retry.
 func requestHash(r *http.Request) (string, error) {
 	h := sha256.New()
-	io.WriteString(h, r.Method+" "+r.URL.RequestURI()+"\n"+r.Header.Get(echo.HeaderContentType)+"\n")
+	ct, params, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	io.WriteString(h, r.Method+" "+r.URL.RequestURI()+"\n"+ct+"\n")
 	if r.Body != nil && r.Body != http.NoBody {
-		b, err := io.ReadAll(r.Body)
+		b, err := io.ReadAll(io.LimitReader(r.Body, idemMaxRequest+1))
 		if err != nil {
 			return "", err
 		}
+		if len(b) > idemMaxRequest {
+			return "", echo.ErrStatusRequestEntityTooLarge
+		}
 		r.Body = io.NopCloser(bytes.NewReader(b))
-		h.Write(b)
+		if boundary := params["boundary"]; ct == echo.MIMEMultipartForm && boundary != "" {
+			h.Write(bytes.ReplaceAll(b, []byte(boundary), nil))
+		} else {
+			h.Write(b)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
