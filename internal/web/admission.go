@@ -72,17 +72,38 @@ func (s *Server) admit(next echo.HandlerFunc) echo.HandlerFunc {
 		return next
 	}
 	return func(c echo.Context) error {
-		if skipNonApp(c) || c.Path() == "/favicon.ico" {
+		if skipNonApp(c) || c.Path() == "/favicon.ico" || isUploadRequest(c) {
+			return next(c) // an upload is admitted once its body is in (admitUpload)
+		}
+		return a.run(c, s, next)
+	}
+}
+
+// admitUpload admits an upload after the CSRF check has read its body: a
+// slow upload (it may take http.upload_timeout) does not hold a turn while
+// its bytes arrive.
+func (s *Server) admitUpload(next echo.HandlerFunc) echo.HandlerFunc {
+	a := s.admission
+	if a == nil {
+		return next
+	}
+	return func(c echo.Context) error {
+		if !isUploadRequest(c) {
 			return next(c)
 		}
-		if !a.acquire(c.Request().Context()) {
-			s.metrics.shed.Inc()
-			c.Response().Header().Set("Retry-After", a.retry)
-			return errOverloaded
-		}
-		defer a.release()
-		return next(c)
+		return a.run(c, s, next)
 	}
+}
+
+// run answers the request in a turn, or refuses it (503, Retry-After).
+func (a *admission) run(c echo.Context, s *Server, next echo.HandlerFunc) error {
+	if !a.acquire(c.Request().Context()) {
+		s.metrics.shed.Inc()
+		c.Response().Header().Set("Retry-After", a.retry)
+		return errOverloaded
+	}
+	defer a.release()
+	return next(c)
 }
 
 // errOverloaded is the refusal of admission: 503, code "overloaded".

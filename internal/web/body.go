@@ -45,11 +45,15 @@ func bodyFailed(c echo.Context) bool {
 	return b != nil && b.failed.Load()
 }
 
-// isUploadRequest reports a request that carries files: the upload routes
-// and anything multipart. They read their body under the upload deadline.
+// isUploadRequest reports a request that carries files: the routes that
+// take multipart bodies (imports, project and meeting attachments, the
+// project pages with files). They read their body under the upload deadline.
 func isUploadRequest(c echo.Context) bool {
-	if isUpload(c) || isAttachmentUpload(c) || isMeetingUpload(c) {
-		return true
+	if c.Request().Method != http.MethodPost {
+		return false
+	}
+	if !(isUpload(c) || isAttachmentUpload(c) || isMeetingUpload(c)) {
+		return false
 	}
 	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	return ct == echo.MIMEMultipartForm

@@ -15,6 +15,7 @@ import (
 	"tongxin/internal/app"
 	"tongxin/internal/config"
 	"tongxin/internal/model"
+	"tongxin/internal/store"
 	"tongxin/internal/testenv"
 )
 
@@ -139,5 +140,33 @@ func TestSlowBodies(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestSlowUploadHoldsNoTurn: with one request admitted at a time, an
+// upload whose body takes 2 s to arrive does not hold that turn: a page
+// asked for meanwhile answers 200, not 503.
+func TestSlowUploadHoldsNoTurn(t *testing.T) {
+	addr, srv := serveReal(t, store.SQLite, func(c *config.Config) {
+		c.HTTP.MaxInFlight, c.HTTP.Queue, c.HTTP.QueueWait = 1, 1, 10*time.Millisecond
+	})
+	srv.CreateUser(t, "root", model.RoleSysadmin, model.DomainSys)
+	c := srv.Client(t)
+	c.Login("root", testenv.Password)
+	h := http.Header{"Cookie": {"tongxin_session=" + c.Cookie("tongxin_session") + "; tongxin_csrf=" + c.CSRFCookie()}}
+	ct, buf := multipartBody(t, map[string]string{"csrf_token": c.CSRFCookie(), "kind": "units", "dry_run": "1"},
+		"units.csv", []byte(strings.Repeat("名称,统一社会信用代码\n", 800)))
+	h.Set("Content-Type", ct)
+	done := make(chan int, 1)
+	go func() { done <- rawPost(t, addr, "/imports", h, buf.String(), buf.Len()/20+1, 100*time.Millisecond, false) }()
+	time.Sleep(500 * time.Millisecond)
+	for range 3 {
+		if res := c.Get("/api/v1/me"); res.Status != http.StatusOK {
+			t.Fatalf("a page during a slow upload: %d", res.Status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if st := <-done; st >= 500 {
+		t.Fatalf("the upload: %d", st)
 	}
 }
