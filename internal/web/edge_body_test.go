@@ -158,7 +158,9 @@ func TestSlowUploadHoldsNoTurn(t *testing.T) {
 		"units.csv", []byte(strings.Repeat("名称,统一社会信用代码\n", 800)))
 	h.Set("Content-Type", ct)
 	done := make(chan int, 1)
-	go func() { done <- rawPost(t, addr, "/imports", h, buf.String(), buf.Len()/20+1, 100*time.Millisecond, false) }()
+	go func() {
+		done <- rawPost(t, addr, "/imports", h, buf.String(), buf.Len()/20+1, 100*time.Millisecond, false)
+	}()
 	time.Sleep(500 * time.Millisecond)
 	for range 3 {
 		if res := c.Get("/api/v1/me"); res.Status != http.StatusOK {

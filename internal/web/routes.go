@@ -35,7 +35,7 @@ func (s *Server) routes() {
 		s.locale,
 		s.sessionMiddleware(),
 		s.csrfMiddleware(),
-		s.inputGuard, // NUL bytes and 32-bit ranges: 400 before any handler (inputguard.go)
+		s.inputGuard,  // NUL bytes and 32-bit ranges: 400 before any handler (inputguard.go)
 		s.admitUpload, // uploads take their turn once their body is in (admission.go)
 		s.loadUser,
 		s.idempotency, // one-time form keys and Idempotency-Key (idempotency.go)
