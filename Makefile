@@ -13,8 +13,12 @@ TESTFLAGS ?= -race -count=1 -timeout 12m
 # under the race detector, at the same time as internal/web.
 WEBFLAGS  ?= -count=1 -timeout 12m
 RACE_WEB  ?= Concurrent|ReachesTheServer|ToldOfHandOvers|Instance
+# Fuzzing: each Fuzz* target of the repository runs FUZZTIME (its checked-in
+# seed corpus in testdata/fuzz/ first), one worker each (FUZZFLAGS).
+FUZZTIME  ?= 2s
+FUZZFLAGS ?= -parallel=1
 
-.PHONY: run build test lint vet fmt bench clean
+.PHONY: run build test fuzz lint vet fmt bench clean
 
 ## run: build, create the demo accounts and serve on SQLite at http://127.0.0.1:8080
 run: build
@@ -26,12 +30,28 @@ run: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tongxin
 
-## test: vet and every test (race detector on, see WEBFLAGS; Postgres and browser halves skip when absent unless required)
+## test: vet and every test (race detector on, see WEBFLAGS; Postgres and browser halves skip when absent unless required),
+## then, beside internal/web, the fuzz targets (make fuzz) after the other packages
 test: vet
-	@CGO_ENABLED=1 $(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v '/internal/web$$') & others=$$!; \
+	@{ CGO_ENABLED=1 $(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v '/internal/web$$') && $(MAKE) --no-print-directory fuzz; } & others=$$!; \
 	CGO_ENABLED=1 $(GO) test $(WEBFLAGS) ./internal/web && \
 	CGO_ENABLED=1 $(GO) test $(TESTFLAGS) -run '$(RACE_WEB)' ./internal/web; web=$$?; \
 	wait $$others; rest=$$?; test $$web -eq 0 && test $$rest -eq 0
+
+## fuzz: every Fuzz* function of the repository (found by go test -list in the packages that
+## declare one), each for FUZZTIME (default 2s); a failure leaves its input in testdata/fuzz/
+fuzz:
+	@set -e; \
+	dirs=$$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' internal cmd 2>/dev/null | xargs -r -n1 dirname | sort -u); \
+	n=0; for dir in $$dirs; do \
+	  for name in $$($(GO) test -list '^Fuzz' ./$$dir | grep -E '^Fuzz'); do \
+	    n=$$((n+1)); \
+	    out=$$(CGO_ENABLED=1 $(GO) test -run "^$$name\$$" -fuzz "^$$name\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) -v ./$$dir 2>&1) || { echo "$$out"; echo "FAIL fuzz $$dir $$name"; exit 1; }; \
+	    execs=$$(echo "$$out" | grep -oE 'execs: [0-9]+' | tail -1 | cut -d' ' -f2); \
+	    echo "fuzz ./$$dir $$name: seed corpus and $${execs:-0} generated inputs, no failure"; \
+	  done; \
+	done; \
+	test $$n -gt 0 || { echo "no fuzz targets found"; exit 1; }; echo "fuzz: $$n targets, $(FUZZTIME) each"
 
 ## lint: gofmt and go vet
 lint: vet

@@ -129,6 +129,13 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 			ImportLimits:   importLimits(cfg),
 			// Project attachments (uploads.max_bytes).
 			AttachmentMaxBytes: cfg.Uploads.MaxBytes,
+			UploadTimeout:      cfg.HTTP.UploadTimeout,
+			// Admission control (http.max_in_flight, http.queue, http.queue_wait).
+			MaxInFlight:      cfg.InFlight(),
+			AdmissionQueue:   cfg.QueueLen(),
+			AdmissionWait:    cfg.HTTP.QueueWait,
+			MetricsToken:     cfg.Metrics.Token,
+			MetricsElsewhere: cfg.Metrics.Listen != "",
 		},
 		Log:       log,
 		DB:        db,
@@ -160,6 +167,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		}
 		// Login counters untouched for a day count nothing any more.
 		_, err := db.DeleteStaleLoginThrottles(ctx, db.Now().Add(-24*time.Hour))
+		return err
+	})
+	// One-time form keys and Idempotency-Keys are kept 24 hours.
+	jobs.Add("idempotency.cleanup", time.Hour, func(ctx context.Context) error {
+		_, err := db.DeleteExpiredIdemKeys(ctx)
 		return err
 	})
 	// Needs past their wanted-by day and resources past their available-until
@@ -198,7 +210,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 // waits (up to the shutdown timeout) for requests in flight to finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
-		Handler:           a.Web.Handler(),
+		Handler: a.Web.Handler(),
+		// The whole request, body included, for every route but those that
+		// carry files: they set their own deadline (http.upload_timeout).
 		ReadTimeout:       a.Config.HTTP.ReadTimeout,
 		ReadHeaderTimeout: 10 * time.Second,
 		WriteTimeout:      a.Config.HTTP.WriteTimeout,
@@ -208,6 +222,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// The metrics on their own address (metrics.listen), if set.
+	if a.Config.Metrics.Listen != "" {
+		mln, err := net.Listen("tcp", a.Config.Metrics.Listen)
+		if err != nil {
+			_ = hs.Close()
+			return fmt.Errorf("metrics.listen: %w", err)
+		}
+		ms := &http.Server{Handler: a.Web.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: a.Config.HTTP.ReadTimeout, WriteTimeout: a.Config.HTTP.WriteTimeout}
+		go func() { _ = ms.Serve(mln) }()
+		defer ms.Close()
+		a.Log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	a.Jobs.Start(ctx) // they stop when ctx ends, with the server
 	a.Log.Info("serving", "addr", ln.Addr().String(), "base_url", a.Config.BaseURL, "dialect", a.DB.Dialect(), "version", Version)
 	select {

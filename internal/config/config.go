@@ -33,6 +33,7 @@ type Config struct {
 	Import   Import   `yaml:"import"`
 	Uploads  Uploads  `yaml:"uploads"`
 	SMTP     SMTP     `yaml:"smtp"`
+	Metrics  Metrics  `yaml:"metrics"`
 }
 
 // SMTP configures the daily digest e-mail (每日摘要). Without host and from
@@ -73,6 +74,48 @@ type HTTP struct {
 	// separated) whose X-Forwarded-For / X-Real-IP name the client; empty:
 	// none, the direct peer is the client.
 	TrustedProxies string `yaml:"trusted_proxies"`
+	// UploadTimeout is how long a request that carries files (attachments,
+	// imports, any multipart form) may take to send its body; every other
+	// request has ReadTimeout. A body too slow for it answers 408.
+	UploadTimeout time.Duration `yaml:"upload_timeout"`
+	// MaxInFlight is how many requests are answered at once (admission
+	// control); 0 derives it from the pool: 4 × database.max_open_conns on
+	// Postgres, 3 × on SQLite (its writes take turns), at least 8.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// Queue is how many more requests may wait for a turn (0: 4 × the
+	// in-flight limit), each at most QueueWait; the others get 503 with
+	// Retry-After at once.
+	Queue     int           `yaml:"queue"`
+	QueueWait time.Duration `yaml:"queue_wait"`
+}
+
+// InFlight returns the admission limit: http.max_in_flight, or the one
+// derived from the database pool.
+func (c Config) InFlight() int {
+	if c.HTTP.MaxInFlight > 0 {
+		return c.HTTP.MaxInFlight
+	}
+	per := 4
+	if kind, _, _ := ParseDatabaseURL(c.Database.URL); kind == SQLite {
+		per = 3
+	}
+	return max(8, per*c.Database.MaxOpenConns)
+}
+
+// QueueLen returns how many requests may wait for admission.
+func (c Config) QueueLen() int {
+	if c.HTTP.Queue > 0 {
+		return c.HTTP.Queue
+	}
+	return 4 * c.InFlight()
+}
+
+// Metrics configures GET /metrics. With a token, a scrape must send
+// "Authorization: Bearer <token>"; with a listen address, the metrics are
+// served there only (and the main address answers 404 for /metrics).
+type Metrics struct {
+	Listen string `yaml:"listen"` // e.g. 127.0.0.1:9090; empty: on the main address
+	Token  string `yaml:"token"`  // TONGXIN_METRICS_TOKEN_FILE for a secret file
 }
 
 // Session configures login sessions.
@@ -152,6 +195,8 @@ func Default() Config {
 			IdleTimeout:     120 * time.Second,
 			ShutdownTimeout: 20 * time.Second,
 			BodyLimit:       2 << 20,
+			UploadTimeout:   10 * time.Minute,
+			QueueWait:       2 * time.Second,
 		},
 		Session: Session{IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour},
 		Log:     Log{Level: "info", Format: "json"},
@@ -235,11 +280,25 @@ func (c Config) Validate() error {
 	if _, err := c.HTTP.ProxyNets(); err != nil {
 		return &KeyError{"http.trusted_proxies", err.Error()}
 	}
+	if c.HTTP.MaxInFlight < 0 {
+		return &KeyError{"http.max_in_flight", "must be 0 (derived from the pool) or more"}
+	}
+	if c.HTTP.Queue < 0 {
+		return &KeyError{"http.queue", "must be 0 (4 × the in-flight limit) or more"}
+	}
+	if c.HTTP.QueueWait < 0 {
+		return &KeyError{"http.queue_wait", "must not be negative"}
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			return &KeyError{"metrics.listen", fmt.Sprintf("%q is not host:port", c.Metrics.Listen)}
+		}
+	}
 	if c.HTTP.BodyLimit < 1024 {
 		return &KeyError{"http.body_limit", "must be at least 1024 bytes"}
 	}
 	for key, d := range map[string]time.Duration{
-		"http.read_timeout": c.HTTP.ReadTimeout, "http.write_timeout": c.HTTP.WriteTimeout,
+		"http.read_timeout": c.HTTP.ReadTimeout, "http.write_timeout": c.HTTP.WriteTimeout, "http.upload_timeout": c.HTTP.UploadTimeout,
 		"http.shutdown_timeout": c.HTTP.ShutdownTimeout, "session.idle_timeout": c.Session.IdleTimeout,
 		"session.lifetime": c.Session.Lifetime, "security.lockout_window": c.Security.LockoutWindow,
 		"security.lockout_duration": c.Security.LockoutDuration,

@@ -65,13 +65,7 @@ func (s *Server) claimTargetURL(kind string, id int64) string {
 // claimNext is where an action goes back to: a local page of the three
 // lists, else the claim's own page.
 func claimNext(v, fallback string) string {
-	v = strings.TrimSpace(v)
-	for _, p := range []string{"/claims", "/needs/", "/resources/", "/inbox"} {
-		if strings.HasPrefix(v, p) && !strings.Contains(v, "//") && !strings.ContainsAny(v, "\\\r\n") {
-			return v
-		}
-	}
-	return fallback
+	return localPathUnder(v, fallback, "/claims", "/needs/", "/resources/", "/inbox") // redirect.go
 }
 
 // ---- 认领管理 ----

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,12 @@ func classify(err error) (status int, code string) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &he):
+		if he == errOverloaded {
+			return he.Code, "overloaded"
+		}
 		switch he.Code {
+		case http.StatusRequestTimeout:
+			return he.Code, "request_timeout"
 		case http.StatusNotFound:
 			return he.Code, "not_found"
 		case http.StatusMethodNotAllowed:
@@ -88,8 +94,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, code := classify(err)
+	if bodyFailed(c) {
+		// The body did not arrive (too slow, cut off): whatever the handler
+		// made of the missing bytes, the answer is that it took too long.
+		status, code, err = http.StatusRequestTimeout, "request_timeout", errRequestTimeout
+	}
 	rid := RequestID(c)
-	if status >= 500 {
+	if status >= 500 && err != errOverloaded { // a refusal of admission is counted, not logged as a failure
 		s.log.ErrorContext(c.Request().Context(), "request failed", "err", err, "request_id", rid,
 			"method", c.Request().Method, "path", c.Request().URL.Path)
 	}
@@ -159,12 +170,26 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if !s.cat.Has(heading) {
 		heading = "error.heading.generic"
 	}
+	if len(fields) > 0 {
+		// A page has no form to show the fields on: name them in the message.
+		keys := make([]string, 0, len(fields))
+		for k := range fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			msg += " " + k + "：" + fields[k]
+		}
+	}
 	v.Data = errorPage{Status: status, Heading: s.cat.T(loc, heading), Message: msg, RequestID: rid}
 	if rerr := s.render.Render(c, status, "error", layout, v); rerr != nil {
 		s.log.Error("render error page", "err", rerr, "request_id", rid)
 		_ = c.String(status, statusText(status)+" (request "+rid+")")
 	}
 }
+
+// errRequestTimeout answers a request whose body did not arrive in time.
+var errRequestTimeout = echo.NewHTTPError(http.StatusRequestTimeout)
 
 // errorPage is the Data of pages/error.html.
 type errorPage struct {

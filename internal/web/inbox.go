@@ -181,10 +181,7 @@ func (s *Server) inboxMarkAllRead(c echo.Context) error {
 
 // inboxNext keeps the inbox's own filter after an action.
 func inboxNext(v string) string {
-	if strings.HasPrefix(v, "/inbox") && !strings.Contains(v, "//") && !strings.ContainsAny(v, "\\\r\n") {
-		return v
-	}
-	return "/inbox"
+	return localPathUnder(v, "/inbox", "/inbox") // redirect.go
 }
 
 // ---- JSON API ----

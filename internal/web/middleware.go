@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -43,6 +45,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxRequestID, rid)
 		c.Response().Header().Set(echo.HeaderXRequestID, rid)
+		s.watchBody(c) // body.go: the upload deadline, and 408 for a body that does not arrive
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
 
@@ -59,6 +62,8 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		s.metrics.observe(route, c.Request().Method, status, d)
 		level := slog.LevelInfo
 		switch {
+		case status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") != "":
+			level = slog.LevelWarn // shed by admission control (tongxin_http_requests_shed_total)
 		case status >= 500:
 			level = slog.LevelError
 		case strings.HasPrefix(route, "/static/") || route == "/healthz" || route == "/readyz" || route == "/metrics":
@@ -94,6 +99,16 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		if https {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
+		// An answer to a signed-in user, or one that sets the session cookie,
+		// is nobody else's: no cache may keep it (scs would send only
+		// no-cache="Set-Cookie"). This runs on the outermost writer, after
+		// the session has written its cookie; static files keep their caching.
+		c.Response().Before(func() {
+			setsCookie := strings.Contains(h.Get("Cache-Control"), "Set-Cookie") || len(h.Values("Set-Cookie")) > 0
+			if CurrentUser(c) != nil || (setsCookie && !skipNonApp(c)) {
+				h.Set("Cache-Control", "no-store")
+			}
+		})
 		return next(c)
 	}
 }
@@ -137,6 +152,13 @@ func (s *Server) newSessionManager() *scs.SessionManager {
 	sm.Cookie.Secure = strings.HasPrefix(s.opts.BaseURL, "https://")
 	sm.Cookie.Persist = false
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			// The request was cancelled (the client left, or its body did
+			// not arrive: net/http cancels the context on a failed read).
+			// The answer already chosen (408 for a body) goes out as it is.
+			s.log.Warn("session store: request cancelled", "err", err)
+			return
+		}
 		s.log.Error("session store", "err", err)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 	}

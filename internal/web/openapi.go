@@ -131,7 +131,7 @@ func (s *Server) openAPI() schema {
 		for _, seg := range strings.Split(path, "/") {
 			if strings.HasPrefix(seg, ":") {
 				ps := integer
-				if seg == ":kind" || seg == ":section" { // names, not ids
+				if PathParamType(seg[1:]) == "string" {
 					ps = str
 				}
 				params = append(params, schema{"name": seg[1:], "in": "path", "required": true, "schema": ps})
@@ -214,4 +214,17 @@ func (s *Server) serveOpenAPI(c echo.Context) error {
 func APIDocumented(key string) bool {
 	_, ok := docFor(key)
 	return ok
+}
+
+// stringPathParams are the path parameters that are names, not ids: a
+// dictionary's kind, an annual pack's section. Every other one is an id
+// (pathID) and typed integer in the document.
+var stringPathParams = map[string]bool{"kind": true, "section": true}
+
+// PathParamType is the OpenAPI type of a path parameter.
+func PathParamType(name string) string {
+	if stringPathParams[name] {
+		return "string"
+	}
+	return "integer"
 }

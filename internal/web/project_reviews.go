@@ -77,10 +77,7 @@ func (s *Server) reviewsList(c echo.Context) error {
 // approved and, for each refused, its title and why.
 func (s *Server) reviewsApprove(c echo.Context) error {
 	ids := projectFormIDs(c, "ids")
-	back := "/reviews"
-	if ref := c.FormValue("back"); len(ref) > 0 && len(ref) < 1000 && ref[0] == '/' && (len(ref) == 1 || ref[1] != '/') {
-		back = ref
-	}
+	back := localPath(c.FormValue("back"), "/reviews") // redirect.go: same-site paths only
 	if len(ids) == 0 {
 		s.flash(c, "error", "review.none_ticked")
 		return c.Redirect(http.StatusSeeOther, back)

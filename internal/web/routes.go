@@ -21,6 +21,7 @@ func (s *Server) routes() {
 		s.observe, // request id, log line, metrics, error handling
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		s.securityHeaders,
+		s.admit, // a bounded number of requests at once (admission.go)
 		// Spreadsheet uploads have their own, larger limit (import.max_bytes; imports.go).
 		// Project attachments too (uploads.max_bytes; projects_api.go).
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dB", s.opts.BodyLimit),
@@ -34,7 +35,10 @@ func (s *Server) routes() {
 		s.locale,
 		s.sessionMiddleware(),
 		s.csrfMiddleware(),
+		s.inputGuard,  // NUL bytes and 32-bit ranges: 400 before any handler (inputguard.go)
+		s.admitUpload, // uploads take their turn once their body is in (admission.go)
 		s.loadUser,
+		s.idempotency, // one-time form keys and Idempotency-Key (idempotency.go)
 	)
 	r := &router{s: s}
 

@@ -46,6 +46,19 @@ type Options struct {
 	ImportLimits importer.Limits
 	// AttachmentMaxBytes limits one project attachment (uploads.max_bytes).
 	AttachmentMaxBytes int64
+	// UploadTimeout is the read deadline of a request that carries files
+	// (http.upload_timeout); other requests keep the server's read timeout.
+	UploadTimeout time.Duration
+	// MaxInFlight requests are answered at once (0: no limit); up to
+	// AdmissionQueue more wait at most AdmissionWait, the rest get 503.
+	MaxInFlight    int
+	AdmissionQueue int
+	AdmissionWait  time.Duration
+	// MetricsToken, when set, is the bearer token GET /metrics asks for.
+	// MetricsElsewhere: metrics are served on their own address
+	// (MetricsHandler), and the main router answers 404 for /metrics.
+	MetricsToken     string
+	MetricsElsewhere bool
 }
 
 // Deps are what the server is built from; app.Run wires them.
@@ -78,6 +91,8 @@ type Server struct {
 	metrics  *metrics
 	dict     *service.DictionaryCache
 	perms    map[string]authz.Perm
+	// admission bounds the requests in flight (admission.go); nil: no bound.
+	admission *admission
 }
 
 // New builds the server and its routes. Template and catalog errors stop it.
@@ -111,6 +126,7 @@ func New(d Deps) (*Server, error) {
 	s.dict = service.NewDictionaryCache()
 	s.sessions = s.newSessionManager()
 	s.metrics = newMetrics(d.DB, d.Options.Version, d.Options.Commit)
+	s.admission = newAdmission(d.Options.MaxInFlight, d.Options.AdmissionQueue, d.Options.AdmissionWait)
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = clientIPExtractor(d.Options.TrustedProxies)

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -21,13 +20,7 @@ type loginPage struct {
 
 // safeNext keeps a post-login redirect on this site.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/"
-	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" {
-		return "/"
-	}
-	return next
+	return localPath(next, "/") // redirect.go
 }
 
 func (s *Server) loginForm(c echo.Context) error {
