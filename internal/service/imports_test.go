@@ -46,7 +46,7 @@ func newImportEnv(t *testing.T, db *store.DB) *importEnv {
 	}
 	up := t.TempDir()
 	svc := service.NewImports(service.Deps{DB: db, Authz: az}, service.ImportOptions{
-		UploadDir: up, Limits: importer.Limits{MaxBytes: 4 << 20, MaxRows: 5000},
+		UploadDir: up, Limits: importer.Limits{MaxBytes: 4 << 20, MaxRows: 5000, MaxPart: 8 << 20},
 		T:   func(key string, args ...any) string { return cat.T(web.LocaleZH, key, args...) },
 		Log: slog.New(slog.DiscardHandler)})
 	return &importEnv{db: db, az: az, svc: svc, dir: up}
