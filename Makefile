@@ -12,7 +12,9 @@ TESTFLAGS ?= -race -count=1 -timeout 12m
 # changes polled from another process, two instances) run again under it. Every other package runs
 # under the race detector, at the same time as internal/web, except internal/importer: it has no
 # goroutines, and inflating its hostile spreadsheets (600 MB bombs) under the detector took minutes.
-WEBFLAGS  ?= -count=1 -timeout 12m
+# The longest of its tests (browser journeys, the matrix, the crawl, slow bodies) wait on the
+# browser and the database more than they compute: they are marked t.Parallel and run three at a time.
+WEBFLAGS  ?= -count=1 -timeout 12m -parallel 3
 RACE_WEB  ?= Concurrent|ReachesTheServer|ToldOfHandOvers|Instance
 # Fuzzing: each Fuzz* target of the repository runs FUZZTIME (its checked-in
 # seed corpus in testdata/fuzz/ first), one worker each (FUZZFLAGS). A count,

@@ -216,10 +216,20 @@ func (b *Browser) Fail(err error) {
 	b.t.Fatalf("browser: %v\n%s", err, where)
 }
 
+// ShotsEnv asks the browser tests to save the screenshots of the pages they
+// walk (TONGXIN_TEST_SHOTS=1), for a person to look at. Without it only a
+// failing step saves one (Fail): a full-page PNG costs the browser more than
+// the page itself, and a suite of them added minutes to every run.
+const ShotsEnv = "TONGXIN_TEST_SHOTS"
+
 // Screenshot saves a full-page PNG of the tab at path (directories are
-// created). A relative path is relative to the test's working directory.
+// created) when TONGXIN_TEST_SHOTS=1 or the test has already failed. A
+// relative path is relative to the test's working directory.
 func (b *Browser) Screenshot(path string) {
 	b.t.Helper()
+	if os.Getenv(ShotsEnv) != "1" && !b.t.Failed() {
+		return
+	}
 	png := runValue(b, "Screenshot()", fullPagePNG())
 	if err := writeFile(path, png); err != nil {
 		b.t.Fatalf("browser: %v", err)

@@ -196,6 +196,7 @@ func echoPath(p string) string {
 // TestAuthorizationMatrix calls every route as every role and checks that no
 // role gets past a route it is not allowed, and that allowed roles get in.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			// Every role logs in twice (once more for /logout): past the

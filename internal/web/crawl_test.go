@@ -40,6 +40,7 @@ type crawlTarget struct {
 // viewer cannot open. Downloads (exports, workbooks, files) are asked for
 // and their status checked, but not read.
 func TestEveryLinkOpens(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			srv := testenv.NewServer(t, d)

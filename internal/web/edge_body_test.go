@@ -94,6 +94,7 @@ func rawPost(t *testing.T, addr, path string, header http.Header, body string, c
 // against an upload deadline of 1 s answers 408; a JSON body slower than
 // the read timeout answers 408; a body cut off answers 408. Never 500.
 func TestSlowBodies(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	for _, d := range testenv.Dialects {
 		t.Run(d, func(t *testing.T) {
 			for _, tc := range []struct {

@@ -266,6 +266,7 @@ func reconcile(t *testing.T, c *testenv.Client, user string) int {
 // TestFiguresReconcileWithTheirLists runs the guard for the seven demo
 // accounts and for a generated city (seed --scale), on both databases.
 func TestFiguresReconcileWithTheirLists(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	for _, d := range testenv.Dialects {
 		t.Run(d+"/demo", func(t *testing.T) {
 			srv := testenv.NewServer(t, d)

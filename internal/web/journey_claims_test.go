@@ -20,6 +20,7 @@ import (
 // the need's coverage change on their pages; the contact reads 已接受 in
 // their inbox.
 func TestBrowserClaimJourney(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	srv := testenv.NewServer(t, store.SQLite)
 	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()

@@ -21,6 +21,7 @@ import (
 // projects as signed at it, and opens the meeting pack, which lists all of
 // it. Screenshots at 1366×768 under test-artifacts/.
 func TestBrowserGovernanceJourney(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	srv := testenv.NewServer(t, store.SQLite)
 	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()

@@ -66,6 +66,7 @@ type layoutProbeResult struct {
 // left menu can be opened (on the phone by its toggle, and without
 // JavaScript by its #menu link).
 func TestBrowserEveryMenuPageFitsTheScreen(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	srv := testenv.NewServer(t, store.SQLite)
 	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()

@@ -40,6 +40,7 @@ func projectFormInView(id string) string {
 // 案例) opens that form in view, clear of the sticky top bar: with
 // JavaScript (no reload) and without it (the link's ?action=…#act-…).
 func TestBrowserProjectHeaderButtons(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	srv := testenv.NewServer(t, store.SQLite)
 	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()

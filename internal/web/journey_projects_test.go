@@ -26,6 +26,7 @@ import (
 // it with the photo as evidence and nominates it; the reviewer evaluates it
 // 优 and selects it as a 最佳 case; the case appears in the library.
 func TestBrowserProjectJourney(t *testing.T) {
+	t.Parallel() // one of the long tests; each has its own server and database (Makefile: WEBFLAGS)
 	srv := testenv.NewServer(t, store.SQLite)
 	srv.FixClock(testenv.Now(t, testenv.Midyear))
 	ctx := context.Background()
