@@ -55,6 +55,7 @@ fuzz:
 	    n=$$((n+1)); \
 	    out=$$(CGO_ENABLED=1 $(GO) test -run "^$$name\$$" -fuzz "^$$name\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) -v ./$$dir 2>&1) || { echo "$$out"; echo "FAIL fuzz $$dir $$name"; exit 1; }; \
 	    execs=$$(echo "$$out" | grep -oE 'execs: [0-9]+' | tail -1 | cut -d' ' -f2); \
+	    case "$(FUZZTIME)" in *x) execs="$(FUZZTIME:x=)";; esac; \
 	    echo "fuzz ./$$dir $$name: seed corpus and $${execs:-0} generated inputs, no failure"; \
 	  done; \
 	done; \
