@@ -95,6 +95,12 @@ func TestBrowser(t *testing.T) {
 	// A page taller than the window: the screenshot holds all of it.
 	b.Run(chromedp.Evaluate[chromedp.Void](`document.body.style.minHeight = "2000px"`))
 	shot := filepath.Join(t.TempDir(), "shots", "page.png")
+	t.Setenv(ShotsEnv, "")
+	b.Screenshot(shot)
+	if _, err := os.Stat(shot); !os.IsNotExist(err) {
+		t.Errorf("Screenshot without %s=1 wrote %s (%v)", ShotsEnv, shot, err)
+	}
+	t.Setenv(ShotsEnv, "1")
 	b.Screenshot(shot)
 	data, err := os.ReadFile(shot)
 	if err != nil {
