@@ -14,7 +14,7 @@ TESTFLAGS ?= -race -count=1 -timeout 12m
 # goroutines, and inflating its hostile spreadsheets (600 MB bombs) under the detector took minutes.
 # The longest of its tests (browser journeys, the matrix, the crawl, slow bodies) wait on the
 # browser and the database more than they compute: they are marked t.Parallel and run three at a time.
-WEBFLAGS  ?= -count=1 -timeout 12m -parallel 3
+WEBFLAGS  ?= -count=1 -timeout 20m -parallel 3
 RACE_WEB  ?= Concurrent|ReachesTheServer|ToldOfHandOvers|Instance
 # Fuzzing: each Fuzz* target of the repository runs FUZZTIME (its checked-in
 # seed corpus in testdata/fuzz/ first), one worker each (FUZZFLAGS). A count,
